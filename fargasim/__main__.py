@@ -1,0 +1,5 @@
+"""``python -m fargasim`` is the ``fargasim`` command."""
+
+from fargasim.cli import main
+
+main()

@@ -1,0 +1,321 @@
+"""The meter: what many tasks cost, vectorized over tasks with numpy (reference §1.1, §1.2, §1.4).
+
+The simulator records one usage row per task: its size, platform, capacity provider, when it
+started to pull its image (billing start, §1.1: "from the time you start to download your
+container image until the Amazon ECS Task … terminates") and when it stopped (or the end of the
+simulation). :func:`charge` applies exactly the rule of :func:`fargasim.billing.pricing.price`
+to every row — same refusals, bit-identical amounts — without a Python loop over tasks: rows are
+only told apart by their kind (architecture × Windows or not × capacity provider, at most 8
+kinds), whose rates are looked up once.
+
+:func:`cumulative_cost` spreads each task's charge over time for cost curves: the task accrues at
+its per-second rate (``total_usd / billed_seconds``) from billing start to stop, and the part of
+the bill that the rounding and the minimum add (§1.1) is added at the stop. It sorts the start
+and stop events once and answers any number of sample times by binary search:
+O((tasks + times) log(tasks)).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from fargasim.billing.pricing import (
+    ARCHITECTURES,
+    CAPACITY_PROVIDERS,
+    FREE_EPHEMERAL_GIB,
+    OS_FAMILIES,
+    PriceTable,
+    amounts,
+    billed_seconds,
+    kind_rates,
+    unknown_choice_message,
+)
+from fargasim.billing.spec import PricingSpec
+from fargasim.ecs.sizes import (
+    MAX_EPHEMERAL_GIB,
+    MIN_EPHEMERAL_GIB,
+    WINDOWS_CPU_UNITS,
+    SizeRules,
+    check_ephemeral_storage,
+    check_task_size,
+    size_table,
+)
+from fargasim.errors import FargasimError
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+_KINDS = 8  # architecture (2) × Windows or not (2) × capacity provider (2)
+
+
+@dataclass(frozen=True)
+class Usage:
+    """One row per task; all arrays the same length.
+
+    ``start`` is when the task started to pull its image (billing start, §1.1), NaN for a task
+    that never got that far (never billed). ``stop`` is when its containers stopped, or the end
+    of the simulation for a task still running.
+    """
+
+    cpu_units: IntArray
+    memory_mib: IntArray
+    ephemeral_gib: FloatArray
+    """``ephemeralStorage.sizeInGiB``; 20 when not configured (§2.2)."""
+    architecture: npt.NDArray[np.str_]
+    """``X86_64`` or ``ARM64``."""
+    os_family: npt.NDArray[np.str_]
+    """ECS ``operatingSystemFamily``."""
+    capacity_provider: npt.NDArray[np.str_]
+    """``FARGATE`` or ``FARGATE_SPOT``."""
+    start: FloatArray
+    stop: FloatArray
+
+    def __len__(self) -> int:
+        return len(self.cpu_units)
+
+
+@dataclass(frozen=True)
+class Charges:
+    """Per-task charges in USD, in the order of the :class:`Usage` rows (§1.1, §1.2).
+
+    ``billed_seconds`` is 0 for a task that was never billed.
+    """
+
+    billed_seconds: IntArray
+    vcpu_usd: FloatArray
+    memory_usd: FloatArray
+    storage_usd: FloatArray
+    os_license_usd: FloatArray
+    total_usd: FloatArray
+
+    def __len__(self) -> int:
+        return len(self.billed_seconds)
+
+
+def charge(
+    usage: Usage,
+    table: PriceTable,
+    spec: PricingSpec,
+    *,
+    size_rules: SizeRules | None = None,
+) -> Charges:
+    """Price every task of ``usage`` as :func:`~fargasim.billing.pricing.price` would, task by
+    task and to the last bit, and refuse (:class:`FargasimError`, naming the first offending
+    row) what ``price`` refuses. ``spec.rates`` overrides ``table`` (§1.2)."""
+    n = _length(usage)
+    rules = size_rules or SizeRules()
+    cpu = np.asarray(usage.cpu_units, dtype=np.int64).reshape(n)
+    memory = np.asarray(usage.memory_mib, dtype=np.int64).reshape(n)
+    storage = np.asarray(usage.ephemeral_gib, dtype=np.float64).reshape(n)
+    start = np.asarray(usage.start, dtype=np.float64).reshape(n)
+    stop = np.asarray(usage.stop, dtype=np.float64).reshape(n)
+
+    arch = _codes(usage.architecture, ARCHITECTURES, "architecture (cpuArchitecture)")
+    family = _codes(usage.os_family, OS_FAMILIES, "os (operatingSystemFamily)")
+    provider = _codes(usage.capacity_provider, CAPACITY_PROVIDERS, "capacity provider")
+    windows = family > 0
+    kind = arch * 4 + windows.astype(np.int64) * 2 + provider
+
+    table = table.with_overrides(spec.rates)
+    vcpu_lut = np.zeros(_KINDS)
+    gb_lut = np.zeros(_KINDS)
+    storage_lut = np.zeros(_KINDS)
+    os_lut = np.zeros(_KINDS)
+    minimum_lut = np.zeros(_KINDS, dtype=np.int64)
+    for k in np.flatnonzero(np.bincount(kind, minlength=_KINDS)):
+        unit = kind_rates(table.rates, bool(k // 4), bool(k // 2 % 2), bool(k % 2), spec)
+        if isinstance(unit, str):
+            raise FargasimError(f"task {_first(kind == k)}: {unit}")
+        vcpu_lut[k], gb_lut[k], storage_lut[k] = unit.vcpu, unit.gb, unit.storage
+        os_lut[k], minimum_lut[k] = unit.os_license, unit.minimum_seconds
+
+    _check_sizes(cpu, memory, windows, family, rules)
+    _check_storage(storage)
+    billed_rows = ~np.isnan(start)
+    duration = stop - start
+    _check_times(billed_rows, duration, start, stop)
+
+    safe_duration = np.where(billed_rows, duration, 0.0)
+    billed = np.where(billed_rows, billed_seconds(safe_duration, minimum_lut[kind]), 0)
+    vcpu_usd, memory_usd, storage_usd, os_usd, total = amounts(
+        cpu,
+        memory,
+        storage,
+        billed,
+        vcpu_lut[kind],
+        gb_lut[kind],
+        storage_lut[kind],
+        os_lut[kind],
+    )
+    return Charges(
+        billed_seconds=billed,
+        vcpu_usd=vcpu_usd,
+        memory_usd=memory_usd,
+        storage_usd=storage_usd,
+        os_license_usd=os_usd,
+        total_usd=total,
+    )
+
+
+def cumulative_cost(usage: Usage, charges: Charges, times: npt.ArrayLike) -> FloatArray:
+    """The cost accrued by each of ``times`` (any order, any shape), in USD.
+
+    Each billed task accrues at ``rate = total_usd / billed_seconds`` per second from ``start``
+    until ``stop``; what the rounding and the minimum add, ``(billed_seconds - (stop - start)) ×
+    rate`` (§1.1), is added at ``stop``. So the curve is 0 before the first start, never
+    decreases, and equals ``charges.total_usd.sum()`` (exactly) at every time ≥ the last stop.
+
+    (When a duration exceeds its billed seconds by less than the billing tolerance, the task
+    accrues only for ``billed_seconds`` and its top-up is 0, which keeps the curve monotone.)
+
+    Events are sorted once; each time is then located by binary search; within an interval the
+    curve is linear. O((tasks + times) log tasks).
+    """
+    t = np.asarray(times, dtype=np.float64)
+    if np.isnan(t).any():
+        raise FargasimError("cumulative_cost: times must not be NaN")
+    n = _length(usage)
+    if len(charges) != n:
+        raise FargasimError(f"cumulative_cost: {n} usage rows but {len(charges)} charges")
+
+    billed = np.asarray(charges.billed_seconds, dtype=np.int64)
+    total = np.asarray(charges.total_usd, dtype=np.float64)
+    rows = billed > 0
+    grand_total = float(total.sum())
+    if not rows.any():
+        return np.zeros(t.shape)
+
+    s = np.asarray(usage.start, dtype=np.float64)[rows]
+    e = np.asarray(usage.stop, dtype=np.float64)[rows]
+    secs = billed[rows].astype(np.float64)
+    cost = total[rows]
+    rate = cost / secs
+    accrue_until = np.minimum(e, s + secs)
+    top_up = np.maximum(cost - rate * (accrue_until - s), 0.0)
+
+    zeros = np.zeros(len(s))
+    ones = np.ones(len(s), dtype=np.int64)
+    event_time = np.concatenate([s, accrue_until, e])
+    order = np.argsort(event_time)  # simultaneous events are summed, so any order
+    event_time = event_time[order]
+    d_rate = np.concatenate([rate, -rate, zeros])[order]
+    d_active = np.concatenate([ones, -ones, 0 * ones])[order]
+    event_top_up = np.concatenate([zeros, zeros, top_up])[order]
+
+    # Group simultaneous events: u[k] are the distinct event times.
+    first = np.concatenate([[0], np.flatnonzero(np.diff(event_time)) + 1])
+    u = event_time[first]
+    active = np.cumsum(np.add.reduceat(d_active, first))
+    slope = np.cumsum(np.add.reduceat(d_rate, first))
+    slope = np.where(active > 0, np.maximum(slope, 0.0), 0.0)  # R[k] on [u[k], u[k+1])
+    top = np.add.reduceat(event_top_up, first)
+
+    # Cost added at u[k] (top-ups there + accrual since u[k-1]); all terms are ≥ 0.
+    added = top.copy()
+    added[1:] += slope[:-1] * np.diff(u)
+    # Accrued by u[k] = grand total − what is still to come; the remainder is a reverse cumsum of
+    # non-negative terms, so the level never decreases and ends exactly at the grand total.
+    remaining = np.concatenate([np.cumsum(added[::-1])[::-1][1:], [0.0]])
+    level = np.maximum(grand_total - remaining, 0.0)
+
+    k = np.searchsorted(u, t, side="right") - 1
+    before = k < 0
+    k = np.maximum(k, 0)
+    nxt = np.minimum(k + 1, len(u) - 1)
+    # Linear within [u[k], u[k+1]), written back from the next level so it never overshoots it.
+    back = level[nxt] - (u[nxt] - t) * slope[k]
+    value = np.where(k == len(u) - 1, level[k], np.maximum(level[k], np.minimum(back, level[nxt])))
+    result: FloatArray = np.where(before, 0.0, value)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _length(usage: Usage) -> int:
+    lengths = {
+        name: np.shape(getattr(usage, name))
+        for name in (
+            "cpu_units",
+            "memory_mib",
+            "ephemeral_gib",
+            "architecture",
+            "os_family",
+            "capacity_provider",
+            "start",
+            "stop",
+        )
+    }
+    shapes = set(lengths.values())
+    if len(shapes) != 1 or len(next(iter(shapes))) != 1:
+        described = ", ".join(f"{name} {shape}" for name, shape in lengths.items())
+        raise FargasimError(f"Usage arrays must be 1-D and of one length, got {described}")
+    return int(next(iter(shapes))[0])
+
+
+def _first(mask: npt.NDArray[np.bool_]) -> int:
+    return int(np.argmax(mask))
+
+
+def _codes(values: npt.ArrayLike, choices: tuple[str, ...], what: str) -> IntArray:
+    """The index in ``choices`` of each value; :class:`FargasimError` for the first unknown."""
+    array = np.asarray(values)
+    codes = np.full(array.shape, -1, dtype=np.int64)
+    for index, choice in enumerate(choices):
+        codes[array == choice] = index
+    unknown = codes < 0
+    if unknown.any():
+        row = _first(unknown)
+        raise FargasimError(f"task {row}: {unknown_choice_message(array[row], choices, what)}")
+    return codes
+
+
+def _check_sizes(
+    cpu: IntArray,
+    memory: IntArray,
+    windows: npt.NDArray[np.bool_],
+    family: IntArray,
+    rules: SizeRules,
+) -> None:
+    """§2.1: the CPU/memory pair is in Fargate's table; Windows needs 1, 2 or 4 vCPU."""
+    pairs = [(c << 32) | m for c, sizes in size_table(rules).items() for m in sizes]
+    valid = np.array(sorted(pairs), dtype=np.int64)
+    in_range = (cpu >= 0) & (cpu < 2**31) & (memory >= 0) & (memory < 2**32)
+    keys = (np.where(in_range, cpu, 0) << 32) | np.where(in_range, memory, 0)
+    ok = in_range & np.isin(keys, valid)
+    ok &= ~windows | np.isin(cpu, np.array(WINDOWS_CPU_UNITS, dtype=np.int64))
+    if not ok.all():
+        row = _first(~ok)
+        problem = check_task_size(int(cpu[row]), int(memory[row]), OS_FAMILIES[family[row]], rules)
+        raise FargasimError(f"task {row}: {problem}")
+
+
+def _check_storage(storage: FloatArray) -> None:
+    """§2.2: 20 GiB (not configured) or a whole number of GiB in 21–200."""
+    configured = (storage >= MIN_EPHEMERAL_GIB) & (storage <= MAX_EPHEMERAL_GIB)
+    ok = (storage == FREE_EPHEMERAL_GIB) | (configured & (storage == np.floor(storage)))
+    if not ok.all():
+        row = _first(~ok)
+        value = float(storage[row])
+        if value == value and value == int(value):  # a whole number, out of range
+            problem = check_ephemeral_storage(int(value))
+        else:
+            problem = f"ephemeral storage sizeInGiB is a whole number of GiB (§2.2), got {value!r}"
+        raise FargasimError(f"task {row}: {problem}")
+
+
+def _check_times(
+    billed_rows: npt.NDArray[np.bool_], duration: FloatArray, start: FloatArray, stop: FloatArray
+) -> None:
+    """Billed tasks have finite start and stop, and stop ≥ start (§1.1)."""
+    with np.errstate(invalid="ignore"):
+        bad = billed_rows & ~(np.isfinite(duration) & (duration >= 0))
+    if bad.any():
+        row = _first(bad)
+        raise FargasimError(
+            f"task {row}: billing runs from image-pull start to stop (reference §1.1), but "
+            f"start={float(start[row])!r} and stop={float(stop[row])!r}"
+        )

@@ -1,0 +1,162 @@
+"""The ``fargasim`` command line: ``run``, ``validate``, ``price``, ``report``.
+
+Any :class:`~fargasim.errors.FargasimError` (a bad scenario, an unknown engine, a results folder
+fargasim did not write) is printed as one line per problem, ``FILE:LINE:COL: path: message``, and
+the command exits with status 2 without writing anything.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from fargasim.errors import FargasimError
+from fargasim.units import format_duration
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="fargasim: simulate AWS Fargate services on Amazon ECS (placement, start-up, scaling, cost).",
+)
+out = Console()
+err = Console(stderr=True)
+
+EXIT_BAD_INPUT = 2
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", "-o", help="results folder (default results/<name>)")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="random seed (default: the scenario's)")] = None,
+    engine: Annotated[str, typer.Option(help="vectorized (default) or exact")] = "vectorized",
+) -> None:
+    """Run a scenario and write its results and report."""
+    from fargasim.engine import simulate
+    from fargasim.scenario.loader import load_scenario
+
+    sc = load_scenario(scenario)
+    target = out_dir or Path("results") / sc.name
+    started = time.perf_counter()
+    with Progress(
+        TextColumn("simulating {task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
+        job = bar.add_task(f"{sc.name} ({format_duration(sc.duration)})", total=1.0)
+        result = simulate(sc, seed=seed, engine=engine, progress=lambda f: bar.update(job, completed=f))
+    try:
+        result.write(target)
+    except OSError as exc:
+        raise FargasimError(f"{target}: cannot write results: {exc.strerror or exc}") from exc
+    elapsed = time.perf_counter() - started
+    summary = result.summary
+    table = Table(title=f"{sc.name} · seed {summary.seed} · {format_duration(sc.duration)} simulated in {elapsed:.1f} s")
+    table.add_column("service")
+    table.add_column("tasks launched", justify="right")
+    table.add_column("peak running", justify="right")
+    table.add_column("mean running", justify="right")
+    table.add_column("cost (USD)", justify="right")
+    for name, svc in summary.services.items():
+        table.add_row(
+            name,
+            str(svc.tasks_launched),
+            str(svc.peak_running),
+            f"{svc.mean_running:.2f}",
+            f"{summary.cost_usd.by_service[name]:.4f}",
+        )
+    out.print(table)
+    out.print(f"total cost: [bold]${summary.cost_usd.total:.4f}[/bold]")
+    out.print(f"results:    {target}/")
+    out.print(f"report:     [bold]{target / 'report.html'}[/bold]")
+
+
+@app.command()
+def validate(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")]) -> None:
+    """Check a scenario without running it; list what is accepted but not simulated."""
+    from fargasim.scenario.loader import load_scenario_with_notes
+
+    sc, notes = load_scenario_with_notes(scenario)
+    out.print(
+        f"[green]ok[/green] {scenario}: scenario {sc.name!r}, {len(sc.task_definitions)} task "
+        f"definition(s), {len(sc.services)} service(s), {format_duration(sc.duration)}"
+    )
+    for note in notes:
+        out.print(note.render(), markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def price(
+    cpu: Annotated[str, typer.Option(help='task CPU: units ("1024") or "1 vCPU"')],
+    memory: Annotated[str, typer.Option(help='task memory: MiB ("2048") or "2 GB"')],
+    seconds: Annotated[float, typer.Option(help="run time from image pull start to stop")],
+    architecture: Annotated[str, typer.Option(help="X86_64 or ARM64")] = "X86_64",
+    os: Annotated[str, typer.Option("--os", help="ECS operatingSystemFamily")] = "LINUX",
+    ephemeral_gib: Annotated[int, typer.Option(help="ephemeral storage in GiB")] = 20,
+    capacity_provider: Annotated[str, typer.Option(help="FARGATE or FARGATE_SPOT")] = "FARGATE",
+    region: Annotated[str, typer.Option(help="price table region")] = "us-east-1",
+) -> None:
+    """Price one task under Fargate's billing rule (per second, 1-minute minimum)."""
+    from fargasim.billing import price as price_task
+
+    quote = price_task(
+        cpu, memory, seconds, architecture=architecture, os=os, ephemeral_gib=ephemeral_gib,
+        capacity_provider=capacity_provider, region=region,
+    )
+    table = Table(title=f"{cpu} CPU / {memory} MiB, {capacity_provider}, {os}/{architecture}, {region}")
+    table.add_column("component")
+    table.add_column("USD", justify="right")
+    table.add_row("vCPU", f"{quote.vcpu_usd:.6f}")
+    table.add_row("memory", f"{quote.memory_usd:.6f}")
+    table.add_row("storage", f"{quote.storage_usd:.6f}")
+    table.add_row("OS licence", f"{quote.os_license_usd:.6f}")
+    table.add_row("[bold]total[/bold]", f"[bold]{quote.total_usd:.6f}[/bold]")
+    out.print(table)
+    out.print(f"billed seconds: {quote.billed_seconds}")
+
+
+@app.command()
+def report(results: Annotated[Path, typer.Argument(help="a results folder written by run")]) -> None:
+    """(Re)build report.html from a results folder."""
+    from fargasim.report import write_report
+
+    path = write_report(results)
+    out.print(f"report: [bold]{path}[/bold]")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app, turning fargasim's errors into exit status 2."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except FargasimError as exc:
+        for line in str(exc).splitlines() or ["error"]:
+            err.print(line, markup=False, highlight=False, soft_wrap=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(130)
+        raise
+
+
+if __name__ == "__main__":
+    main()

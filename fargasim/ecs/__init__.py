@@ -1,0 +1,1 @@
+"""Amazon ECS on Fargate: task definitions, task lifecycle, the service scheduler, placement."""

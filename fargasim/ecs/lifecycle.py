@@ -1,0 +1,189 @@
+"""The ECS task lifecycle on Fargate (reference §3.1, §3.2, §4).
+
+States, in order (§3.1, simulator line)::
+
+    PROVISIONING → PENDING → ACTIVATING → RUNNING → DEACTIVATING → STOPPING → DEPROVISIONING → STOPPED
+
+* PROVISIONING: Fargate readies the task's compute and attaches its ENI; the ENI takes an IP of
+  the task's subnet (§5.4), returned when the task is STOPPED.
+* PENDING: hand-off to the agent.
+* ACTIVATING: the image is pulled with no cache (§4, current AWS text puts the pull here), layers
+  are extracted, containers created and started. **Billing starts when the pull starts** (§1.1).
+* RUNNING: containers run; the application needs ``appStartSeconds`` before it serves traffic.
+* DEACTIVATING: load-balancer deregistration (§3.1).
+* STOPPING: SIGTERM, then SIGKILL after ``stopTimeout`` (default 30 s, at most 120 s, §3.2).
+  **Billing ends when the containers have exited** (the end of STOPPING; inference from §1.1
+  "until the task terminates", symmetric with PROVISIONING not being billed).
+* DEPROVISIONING: the ENI is detached and deleted (§3.1).
+
+A stop requested before RUNNING skips to STOPPING (nothing to deregister) and is billed only if
+the image pull had started.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from typing import Any
+
+import simpy
+
+from fargasim.core import Context
+
+
+class TaskState(enum.IntEnum):
+    PROVISIONING = 0
+    PENDING = 1
+    ACTIVATING = 2
+    RUNNING = 3
+    DEACTIVATING = 4
+    STOPPING = 5
+    DEPROVISIONING = 6
+    STOPPED = 7
+
+    @property
+    def is_starting(self) -> bool:
+        """Launched but not yet RUNNING: what ECS counts as a service's pending tasks."""
+        return self < TaskState.RUNNING
+
+    @property
+    def is_stopping(self) -> bool:
+        return self > TaskState.RUNNING
+
+
+class StopCode(str, enum.Enum):
+    """ECS ``TaskStopCode`` values (§3.2)."""
+
+    SERVICE_SCHEDULER_INITIATED = "ServiceSchedulerInitiated"
+    USER_INITIATED = "UserInitiated"
+    ESSENTIAL_CONTAINER_EXITED = "EssentialContainerExited"
+    TASK_FAILED_TO_START = "TaskFailedToStart"
+    SPOT_INTERRUPTION = "SpotInterruption"
+    TERMINATION_NOTICE = "TerminationNotice"
+
+
+@dataclass(frozen=True)
+class StartupPlan:
+    """Durations of each start-up step of one task, drawn when it is launched (§4)."""
+
+    provisioning: float
+    pending: float
+    pull: float
+    extract: float
+    container_start: float
+    app_start: float
+
+    @property
+    def to_running(self) -> float:
+        return self.provisioning + self.pending + self.pull + self.extract + self.container_start
+
+    @property
+    def to_ready(self) -> float:
+        return self.to_running + self.app_start
+
+
+@dataclass(frozen=True)
+class ShutdownPlan:
+    """Durations of each stop step of one task (§3.1, §3.2). ``app_exit`` is already capped at
+    the task's stopTimeout (SIGKILL)."""
+
+    deactivating: float
+    app_exit: float
+    deprovisioning: float
+
+
+@dataclass
+class Task:
+    """One Fargate task and the times of its state changes (NaN: never reached)."""
+
+    task_id: str
+    service: str
+    capacity_provider: str
+    availability_zone: str
+    subnet_id: str
+    cpu_units: int
+    memory_mib: int
+    created_at: float
+    state: TaskState = TaskState.PROVISIONING
+    pull_started_at: float = float("nan")
+    running_at: float = float("nan")
+    ready_at: float = float("nan")
+    stopping_at: float = float("nan")
+    execution_stopped_at: float = float("nan")
+    stopped_at: float = float("nan")
+    stop_code: str = ""
+    stopped_reason: str = ""
+    process: simpy.Process | None = field(default=None, repr=False)
+
+    @property
+    def ready(self) -> bool:
+        """RUNNING and the application has started: the task serves traffic."""
+        return self.state == TaskState.RUNNING and self.ready_at == self.ready_at
+
+
+Observer = Callable[[Task, TaskState], None]
+"""Called after every state change with the task and its previous state."""
+
+
+class StopRequest(Exception):
+    """The cause carried by the SimPy interrupt that stops a task."""
+
+    def __init__(self, code: StopCode, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+def run_task(
+    ctx: Context,
+    task: Task,
+    startup: StartupPlan,
+    shutdown: ShutdownPlan,
+    observe: Observer,
+    on_ready: Callable[[Task], None],
+) -> Generator[simpy.Event, Any, None]:
+    """The SimPy process of one task: start-up, run until interrupted, stop (§3.1)."""
+
+    def enter(state: TaskState) -> None:
+        previous = task.state
+        task.state = state
+        observe(task, previous)
+
+    request: StopRequest | None = None
+    try:
+        yield ctx.timeout(startup.provisioning)
+        enter(TaskState.PENDING)
+        yield ctx.timeout(startup.pending)
+        task.pull_started_at = ctx.now
+        enter(TaskState.ACTIVATING)
+        yield ctx.timeout(startup.pull + startup.extract + startup.container_start)
+        task.running_at = ctx.now
+        enter(TaskState.RUNNING)
+        yield ctx.timeout(startup.app_start)
+        task.ready_at = ctx.now
+        on_ready(task)
+        yield ctx.env.event()  # run until a stop request interrupts
+    except simpy.Interrupt as interrupt:
+        cause = interrupt.cause
+        request = (
+            cause
+            if isinstance(cause, StopRequest)
+            else StopRequest(StopCode.USER_INITIATED, "Task stopped by user")
+        )
+    assert request is not None
+    task.stop_code = request.code.value
+    task.stopped_reason = request.reason
+    task.stopping_at = ctx.now
+    was_running = task.state == TaskState.RUNNING
+    if was_running:
+        enter(TaskState.DEACTIVATING)
+        yield ctx.timeout(shutdown.deactivating)
+    enter(TaskState.STOPPING)
+    if was_running:
+        yield ctx.timeout(shutdown.app_exit)
+    task.execution_stopped_at = ctx.now
+    enter(TaskState.DEPROVISIONING)
+    yield ctx.timeout(shutdown.deprovisioning)
+    task.stopped_at = ctx.now
+    enter(TaskState.STOPPED)

@@ -1,0 +1,94 @@
+"""Fargate task placement: Availability Zone spread and subnet IP addresses (§8.1, §5.4).
+
+AWS (§8.1): "Task placement strategies and constraints aren't supported for tasks using the
+Fargate launch type. Fargate tasks are spread across Availability Zones." and "when the service
+scheduler launches new tasks or stops running tasks, the service scheduler attempts to maintain a
+balance across Availability Zones." Each task's ENI takes one private IPv4 address of its subnet
+(§5.4), so a subnet with no free address cannot take a task.
+
+Rules:
+
+* Launch: among the AZs of the service's subnets that still have a free IP, the AZ with the fewest
+  of the service's active tasks (ties: the AZ listed first); in it, the subnet with the most free
+  IPs (ties: listed first).
+* Scale-in (§8.1, EC2 wording assumed for Fargate): stop from the AZ with the most active tasks
+  (ties: the AZ listed last); in it, a task not yet RUNNING first, then the newest (an
+  **assumption**: AWS does not say which task in the AZ).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from fargasim.ecs.lifecycle import Task, TaskState
+
+
+@dataclass
+class Subnet:
+    """A subnet's live free-IP count (§5.4)."""
+
+    subnet_id: str
+    availability_zone: str
+    free_ips: int
+
+
+class SubnetPool:
+    """All subnets of the scenario's VPC, shared by every service."""
+
+    def __init__(self, subnets: Sequence[Subnet]) -> None:
+        self._subnets = {s.subnet_id: s for s in subnets}
+
+    def __getitem__(self, subnet_id: str) -> Subnet:
+        return self._subnets[subnet_id]
+
+    def take_ip(self, subnet_id: str) -> None:
+        subnet = self._subnets[subnet_id]
+        if subnet.free_ips <= 0:
+            raise RuntimeError(f"subnet {subnet_id} has no free IP")
+        subnet.free_ips -= 1
+
+    def release_ip(self, subnet_id: str) -> None:
+        self._subnets[subnet_id].free_ips += 1
+
+
+def choose_subnet(
+    pool: SubnetPool, subnet_ids: Sequence[str], active: Sequence[Task]
+) -> Subnet | None:
+    """Where the next task of a service goes, or ``None`` when no subnet has a free IP."""
+    azs: list[str] = []
+    for sid in subnet_ids:
+        az = pool[sid].availability_zone
+        if az not in azs:
+            azs.append(az)
+    per_az = {az: 0 for az in azs}
+    for task in active:
+        if task.availability_zone in per_az:
+            per_az[task.availability_zone] += 1
+    best: Subnet | None = None
+    best_key: tuple[int, int, int] | None = None
+    for order, sid in enumerate(subnet_ids):
+        subnet = pool[sid]
+        if subnet.free_ips <= 0:
+            continue
+        key = (per_az[subnet.availability_zone], -subnet.free_ips, order)
+        if best_key is None or key < best_key:
+            best, best_key = subnet, key
+    return best
+
+
+def choose_tasks_to_stop(active: Sequence[Task], count: int, az_order: Sequence[str]) -> list[Task]:
+    """``count`` tasks to stop on scale-in, one at a time from the fullest AZ."""
+    remaining = list(active)
+    chosen: list[Task] = []
+    rank = {az: i for i, az in enumerate(az_order)}
+    for _ in range(min(count, len(remaining))):
+        per_az: dict[str, int] = {}
+        for task in remaining:
+            per_az[task.availability_zone] = per_az.get(task.availability_zone, 0) + 1
+        fullest = max(per_az, key=lambda az: (per_az[az], rank.get(az, -1)))
+        in_az = [t for t in remaining if t.availability_zone == fullest]
+        victim = max(in_az, key=lambda t: (t.state < TaskState.RUNNING, t.created_at, t.task_id))
+        chosen.append(victim)
+        remaining.remove(victim)
+    return chosen

@@ -1,0 +1,413 @@
+"""Build the model of a scenario and run it (DESIGN.md §1).
+
+``simulate`` wires the control plane (one :class:`~fargasim.ecs.service.ServiceScheduler` per
+service, one SimPy process per task) to the data plane (:class:`~fargasim.workload.dataplane.
+DataPlane`), runs the clock to the scenario's duration, then meters billing
+(:mod:`fargasim.billing`) and assembles the :class:`~fargasim.result.Result`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Generator
+from typing import Any
+
+import numpy as np
+import simpy
+
+from fargasim.billing import PriceTable, Usage, charge, cumulative_cost
+from fargasim.core import Context, Phase
+from fargasim.ecs.capacity import StrategyItem
+from fargasim.ecs.events import EventLog
+from fargasim.ecs.lifecycle import Task, TaskState, run_task
+from fargasim.ecs.placement import Subnet, SubnetPool
+from fargasim.ecs.service import ServiceScheduler
+from fargasim.ecs.sizes import SizeRules
+from fargasim.ecs.startup import draw_shutdown, draw_startup, image_size_mib, stop_timeout
+from fargasim.errors import SimulationError
+from fargasim.result import Columns, CostSummary, Result, ServiceSummary, Summary
+from fargasim.scenario.schema import Scenario, ServiceSpec, TaskDefinitionSpec
+from fargasim.units import cpu_units_to_vcpu, parse_cpu_units, parse_memory_mib
+from fargasim.workload.dataplane import DataPlane, ServiceFlow
+
+ENGINES = ("vectorized", "exact")
+Progress = Callable[[float], None]
+
+#: Columns of timeseries.csv per service, in order (issue 2, DESIGN.md §4).
+SERVICE_SERIES = (
+    "desiredCount",
+    "runningCount",
+    "pendingCount",
+    "cpuUtilization",
+    "memoryUtilization",
+    "requestRate",
+)
+
+
+class _ServiceState:
+    """Live counts of one service, kept by the observer (entities never count themselves)."""
+
+    def __init__(self) -> None:
+        self.starting = 0
+        self.running = 0
+        self.serving = 0
+        self.peak_running = 0
+        self.running_integral = 0.0
+        self.last_change = 0.0
+
+    def add_running(self, now: float, delta: int) -> None:
+        self.running_integral += self.running * (now - self.last_change)
+        self.last_change = now
+        self.running += delta
+        self.peak_running = max(self.peak_running, self.running)
+
+
+class Model:
+    """The simulated account: services, their tasks, the network, the data plane."""
+
+    def __init__(self, scenario: Scenario, seed: int) -> None:
+        self.scenario = scenario
+        self.ctx = Context(seed=seed, end_time=scenario.duration)
+        self.events = EventLog()
+        self.pool = SubnetPool(
+            [Subnet(s.subnet_id, s.availability_zone, s.free_ips) for s in scenario.network.subnets]
+        )
+        self.dataplane = DataPlane(self.ctx, scenario.model.tick)
+        self.tasks: list[Task] = []
+        self.state: dict[str, _ServiceState] = {}
+        self.schedulers: dict[str, ServiceScheduler] = {}
+        self._taskdefs: dict[str, TaskDefinitionSpec] = {}
+        workloads = {w.service: w for w in scenario.workload}
+        for spec in scenario.services:
+            taskdef = scenario.task_definition(spec.taskDefinition)
+            self._taskdefs[spec.serviceName] = taskdef
+            cpu = parse_cpu_units(taskdef.cpu)
+            memory = parse_memory_mib(taskdef.memory)
+            self.state[spec.serviceName] = _ServiceState()
+            self.dataplane.add(
+                ServiceFlow(
+                    self.ctx,
+                    spec.serviceName,
+                    cpu_units_to_vcpu(cpu),
+                    float(memory),
+                    workloads.get(spec.serviceName),
+                    scenario.model.idle_cpu_percent,
+                )
+            )
+            self.schedulers[spec.serviceName] = ServiceScheduler(
+                self.ctx,
+                spec.serviceName,
+                spec.desiredCount,
+                _strategy(spec),
+                _subnets(spec),
+                self.pool,
+                cpu,
+                memory,
+                self.events,
+                scenario.model.scheduler.reaction_seconds,
+                self._launch,
+                id_prefix=f"{scenario.name}/{spec.cluster}/{spec.serviceName}",
+            )
+        self.ctx.process(self._timeline())
+
+    # -- control plane wiring -----------------------------------------------------------------
+
+    def _launch(self, scheduler: ServiceScheduler, task: Task) -> None:
+        taskdef = self._taskdefs[task.service]
+        spec = self.scenario.model
+        startup = draw_startup(
+            spec.startup,
+            task.service,
+            image_size_mib(self.scenario, taskdef),
+            cpu_units_to_vcpu(task.cpu_units),
+            self.ctx.rng(f"startup/{task.service}"),
+        )
+        shutdown = draw_shutdown(
+            spec.shutdown, stop_timeout(taskdef), self.ctx.rng(f"shutdown/{task.service}")
+        )
+        self.tasks.append(task)
+        self.state[task.service].starting += 1
+        task.process = self.ctx.process(
+            run_task(self.ctx, task, startup, shutdown, self._observe, self._ready)
+        )
+
+    def _observe(self, task: Task, previous: TaskState) -> None:
+        state = self.state[task.service]
+        now = self.ctx.now
+        if previous.is_starting and not task.state.is_starting:
+            state.starting -= 1
+        if task.state == TaskState.RUNNING:
+            state.add_running(now, +1)
+        if previous == TaskState.RUNNING:
+            state.add_running(now, -1)
+            if not math.isnan(task.ready_at):
+                state.serving -= 1
+        if previous == TaskState.RUNNING or task.state == TaskState.RUNNING:
+            self.dataplane.set_counts(task.service, state.serving, state.running)
+        if task.state == TaskState.STOPPED:
+            self.pool.release_ip(task.subnet_id)
+            for scheduler in self.schedulers.values():
+                if task.subnet_id in scheduler.subnet_ids:
+                    scheduler.wake()
+        self.schedulers[task.service].task_changed(task, previous)
+
+    def _ready(self, task: Task) -> None:
+        state = self.state[task.service]
+        state.serving += 1
+        self.dataplane.set_counts(task.service, state.serving, state.running)
+
+    def _timeline(self) -> Generator[simpy.Event, Any, None]:
+        for event in sorted(self.scenario.events, key=lambda e: e.at):
+            if event.at > self.scenario.duration:
+                break
+            yield self.ctx.timeout(event.at - self.ctx.now, Phase.STATE)
+            update = event.update_service
+            if update is not None and update.desired_count is not None:
+                self.schedulers[update.service].set_desired(update.desired_count)
+
+    # -- sampling -------------------------------------------------------------------------------
+
+    def sample_times(self) -> np.ndarray:
+        interval = self.scenario.output.sample_interval
+        count = int(math.floor(self.scenario.duration / interval + 1e-9)) + 1
+        return np.arange(count, dtype=np.float64) * interval
+
+
+def simulate(
+    scenario: Scenario,
+    seed: int | None = None,
+    engine: str = "vectorized",
+    progress: Progress | None = None,
+) -> Result:
+    """Run ``scenario`` once; the same scenario and seed give the same result, byte for byte."""
+    if engine not in ENGINES:
+        raise SimulationError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
+    if engine == "exact":
+        raise SimulationError(
+            "the exact (per-request) engine arrives with the request model; use engine "
+            "'vectorized' (the default)"
+        )
+    run_seed = scenario.seed if seed is None else seed
+    model = Model(scenario, run_seed)
+    times = model.sample_times()
+    series = _Sampler(model, times)
+    model.ctx.process(series.run())
+    _run(model, progress)
+    series.finish()
+    return _assemble(model, run_seed, engine, series)
+
+
+def _run(model: Model, progress: Progress | None) -> None:
+    end = model.scenario.duration
+    steps = 100 if progress is not None else 1
+    for i in range(1, steps + 1):
+        model.ctx.env.run(until=end * i / steps)
+        if progress is not None:
+            progress(i / steps)
+
+
+class _Sampler:
+    """Takes one row of every time series at each sample time, after that instant settles."""
+
+    def __init__(self, model: Model, times: np.ndarray) -> None:
+        self.model = model
+        self.times = times
+        self.rows = 0
+        services = [s.serviceName for s in model.scenario.services]
+        self.columns: dict[str, np.ndarray] = {"time": times.copy()}
+        for name in services:
+            for series in SERVICE_SERIES:
+                counts = series.endswith("Count")
+                self.columns[f"{name}.{series}"] = (
+                    np.zeros(times.size, dtype=np.int64) if counts else np.full(times.size, np.nan)
+                )
+        self._previous: dict[str, tuple[float, float, float, float, float]] = {
+            name: (0.0, 0.0, 0.0, 0.0, 0.0) for name in services
+        }
+
+    def run(self) -> Generator[simpy.Event, Any, None]:
+        ctx = self.model.ctx
+        for t in self.times:
+            if t >= self.model.scenario.duration:
+                return  # the final row is taken after the run (SimPy stops before `until`)
+            yield ctx.timeout(float(t) - ctx.now, Phase.SAMPLE)
+            self.take()
+
+    def finish(self) -> None:
+        if self.rows < self.times.size:
+            self.take()
+
+    def take(self) -> None:
+        model = self.model
+        i = self.rows
+        now = float(self.times[i])
+        model.dataplane.advance_to(now)
+        previous_time = float(self.times[i - 1]) if i > 0 else 0.0
+        for name, scheduler in model.schedulers.items():
+            state = model.state[name]
+            cols = self.columns
+            cols[f"{name}.desiredCount"][i] = scheduler.desired
+            cols[f"{name}.runningCount"][i] = state.running
+            cols[f"{name}.pendingCount"][i] = state.starting
+            totals = model.dataplane.flows[name].totals
+            arrivals0, used0, cap0, mem0, memcap0 = self._previous[name]
+            if i > 0:
+                cap = totals.cpu_capacity - cap0
+                memcap = totals.memory_capacity - memcap0
+                cols[f"{name}.cpuUtilization"][i] = (
+                    100.0 * (totals.cpu_used - used0) / cap if cap > 0 else np.nan
+                )
+                cols[f"{name}.memoryUtilization"][i] = (
+                    100.0 * (totals.memory_used - mem0) / memcap if memcap > 0 else np.nan
+                )
+                cols[f"{name}.requestRate"][i] = (totals.arrivals - arrivals0) / (
+                    now - previous_time
+                )
+            self._previous[name] = (
+                totals.arrivals,
+                totals.cpu_used,
+                totals.cpu_capacity,
+                totals.memory_used,
+                totals.memory_capacity,
+            )
+        self.rows += 1
+
+
+def _assemble(model: Model, seed: int, engine: str, series: _Sampler) -> Result:
+    scenario = model.scenario
+    end = scenario.duration
+    tasks = model.tasks
+    n = len(tasks)
+    taskdefs = {t.service: model._taskdefs[t.service] for t in tasks}
+    start = np.array([t.pull_started_at for t in tasks], dtype=np.float64)
+    stop = np.array(
+        [t.execution_stopped_at if not math.isnan(t.execution_stopped_at) else end for t in tasks],
+        dtype=np.float64,
+    )
+    usage = Usage(
+        cpu_units=np.array([t.cpu_units for t in tasks], dtype=np.int64),
+        memory_mib=np.array([t.memory_mib for t in tasks], dtype=np.int64),
+        ephemeral_gib=np.array(
+            [
+                float(taskdefs[t.service].ephemeralStorage.sizeInGiB)
+                if taskdefs[t.service].ephemeralStorage is not None
+                else 20.0
+                for t in tasks
+            ],
+            dtype=np.float64,
+        ),
+        architecture=np.array(
+            [taskdefs[t.service].runtimePlatform.cpuArchitecture for t in tasks], dtype=str
+        ).reshape(n),
+        os_family=np.array(
+            [taskdefs[t.service].runtimePlatform.operatingSystemFamily for t in tasks], dtype=str
+        ).reshape(n),
+        capacity_provider=np.array([t.capacity_provider for t in tasks], dtype=str).reshape(n),
+        start=start,
+        stop=stop,
+    )
+    table = PriceTable.resolve(scenario.region, scenario.pricing.rates)
+    charges = charge(usage, table, scenario.pricing, size_rules=SizeRules(allow_32_vcpu=scenario.model.allow_32_vcpu))
+    series.columns["costUsd"] = cumulative_cost(usage, charges, series.times)
+
+    def col(values: list[Any]) -> np.ndarray:
+        return np.array(values, dtype=np.float64)
+
+    tasks_table = Columns(
+        {
+            "taskId": [t.task_id for t in tasks],
+            "service": [t.service for t in tasks],
+            "capacityProvider": [t.capacity_provider for t in tasks],
+            "availabilityZone": [t.availability_zone for t in tasks],
+            "subnetId": [t.subnet_id for t in tasks],
+            "cpu": [str(t.cpu_units) for t in tasks],
+            "memory": [str(t.memory_mib) for t in tasks],
+            "createdAt": col([t.created_at for t in tasks]),
+            "pullStartedAt": start,
+            "runningAt": col([t.running_at for t in tasks]),
+            "stoppingAt": col([t.stopping_at for t in tasks]),
+            "stoppedAt": col([t.stopped_at for t in tasks]),
+            "stopCode": [t.stop_code for t in tasks],
+            "billedSeconds": charges.billed_seconds,
+            "costUsd": charges.total_usd,
+        }
+    )
+    by_service = {s.serviceName: 0.0 for s in scenario.services}
+    by_provider = {"FARGATE": 0.0, "FARGATE_SPOT": 0.0}
+    for task, cost in zip(tasks, charges.total_usd, strict=True):
+        by_service[task.service] += float(cost)
+        by_provider[task.capacity_provider] += float(cost)
+    cost = CostSummary(
+        total=_money(charges.total_usd.sum()),
+        vcpu=_money(charges.vcpu_usd.sum()),
+        memory=_money(charges.memory_usd.sum()),
+        storage=_money(charges.storage_usd.sum()),
+        os_license=_money(charges.os_license_usd.sum()),
+        by_service={k: _money(v) for k, v in by_service.items()},
+        by_capacity_provider={k: _money(v) for k, v in by_provider.items()},
+    )
+    billable = np.where(np.isnan(start), 0.0, stop - start)
+    services: dict[str, ServiceSummary] = {}
+    for spec in scenario.services:
+        name = spec.serviceName
+        state = model.state[name]
+        state.add_running(end, 0)
+        mine = np.array([t.service == name for t in tasks], dtype=bool).reshape(n)
+        services[name] = ServiceSummary(
+            tasks_launched=int(mine.sum()),
+            peak_running=state.peak_running,
+            mean_running=round(state.running_integral / end, 6),
+            task_hours=round(float(billable[mine].sum()) / 3600.0, 6),
+        )
+    summary = Summary(
+        scenario=scenario.name,
+        seed=seed,
+        engine=engine,
+        duration_seconds=end,
+        cost_usd=cost,
+        services=services,
+    )
+    events = [
+        {"time": round(e.time, 6), "service": e.service, "message": e.message}
+        for e in model.events.events
+    ]
+    return Result(
+        scenario=scenario,
+        seed=seed,
+        engine=engine,
+        summary=summary,
+        timeseries=Columns(series.columns),
+        tasks=tasks_table,
+        scaling_activities=Columns(
+            {
+                "time": np.zeros(0),
+                "service": [],
+                "policyName": [],
+                "fromCapacity": np.zeros(0, dtype=np.int64),
+                "toCapacity": np.zeros(0, dtype=np.int64),
+                "cause": [],
+            }
+        ),
+        service_events=events,
+        cost=cost,
+        digits={"costUsd": 9},
+    )
+
+
+def _money(value: float) -> float:
+    return round(float(value), 9)
+
+
+def _strategy(spec: ServiceSpec) -> list[StrategyItem]:
+    if spec.capacityProviderStrategy:
+        return [
+            StrategyItem(i.capacityProvider, i.weight, i.base)
+            for i in spec.capacityProviderStrategy
+        ]
+    return [StrategyItem("FARGATE", 1, 0)]
+
+
+def _subnets(spec: ServiceSpec) -> list[str]:
+    config = spec.networkConfiguration
+    assert config is not None and config.awsvpcConfiguration is not None  # checked by the loader
+    return list(config.awsvpcConfiguration.subnets)

@@ -1,0 +1,409 @@
+"""The offline HTML report of one run: ``report.html`` beside the results it shows.
+
+The page loads plotly.js from ``plotly.min.js`` written once in the same directory, so it works
+without a network and never fetches anything. The output is a pure function of the directory's
+contents: figure divs get fixed ids (``fig-0``, ``fig-1``, …) and nothing depends on the clock or
+the path, so the same results give a byte-identical page. Everything taken from the results is
+HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import plotly.offline
+
+from fargasim.report.data import ReportData, ScalingActivity, ServiceEvent, read_results
+from fargasim.report.figures import ReportFigure, build_figures, format_usd
+from fargasim.units import format_duration
+
+REPORT_FILE = "report.html"
+PLOTLYJS_FILE = "plotly.min.js"
+#: At most this many rows of a log (events, scaling activities) go into the page.
+MAX_LOG_ROWS = 500
+
+_PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
+}
+
+_COST_COMPONENTS = (
+    ("vcpu", "vCPU"),
+    ("memory", "Memory"),
+    ("storage", "Ephemeral storage"),
+    ("osLicense", "OS licence"),
+)
+
+_CSS = """
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body {
+  margin: 0; background: #f6f7f9; color: #1f2328;
+  font: 14px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+}
+main { max-width: 1200px; margin: 0 auto; padding: 24px 28px 48px; }
+header { border-bottom: 1px solid #d8dde3; margin-bottom: 20px; padding-bottom: 12px; }
+h1 { font-size: 24px; margin: 0 0 4px; }
+h1 .kicker, h2 .kicker { color: #6a737d; font-weight: 400; }
+h2 { font-size: 18px; margin: 32px 0 12px; padding-bottom: 4px; border-bottom: 1px solid #e4e7eb; }
+h3 { font-size: 14px; margin: 0 0 8px; color: #444; text-transform: uppercase;
+     letter-spacing: .04em; }
+.meta { color: #57606a; margin: 0; }
+.meta b { color: #1f2328; font-weight: 600; }
+.cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 16px 0 8px; }
+.card { background: #fff; border: 1px solid #e1e4e8; border-radius: 8px; padding: 10px 16px;
+        min-width: 150px; }
+.card .label { color: #6a737d; font-size: 12px; }
+.card .value { font-size: 22px; font-weight: 600; font-variant-numeric: tabular-nums; }
+.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 16px; }
+.panel, .figure { background: #fff; border: 1px solid #e1e4e8; border-radius: 8px;
+                  padding: 12px 14px; }
+.figure { margin: 0 0 16px; padding: 6px; }
+table { border-collapse: collapse; width: 100%; }
+th, td { padding: 4px 10px; border-bottom: 1px solid #eef0f2; text-align: left;
+         vertical-align: top; }
+th { font-weight: 600; color: #444; background: #fafbfc; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tr.total td { font-weight: 600; border-top: 1px solid #c9ced4; }
+td.tight, th.tight { width: 1%; white-space: nowrap; }
+td.time, th.time { white-space: nowrap; font-variant-numeric: tabular-nums; color: #57606a; }
+details { background: #fff; border: 1px solid #e1e4e8; border-radius: 8px; padding: 10px 14px;
+          margin: 0 0 12px; }
+summary { cursor: pointer; font-weight: 600; }
+details table { margin-top: 10px; font-size: 13px; }
+.note { color: #6a737d; font-size: 13px; }
+.warning { background: #fff4e5; border: 1px solid #f5c26b; border-radius: 8px; padding: 10px 14px; }
+footer { margin-top: 32px; color: #8b949e; font-size: 12px; }
+""".strip()
+
+# Shown only when plotly.min.js did not load (e.g. report.html was copied on its own).
+_MISSING_PLOTLY_SCRIPT = """
+<script>
+if (typeof Plotly === "undefined") {
+  document.getElementById("plotly-missing").hidden = false;
+}
+</script>
+""".strip()
+
+
+def write_report(results_dir: Path | str) -> Path:
+    """Write ``report.html`` (and ``plotly.min.js``) into ``results_dir``; return the page's path.
+
+    Raises :class:`~fargasim.errors.ResultError` when the directory is not readable results.
+    """
+    directory = Path(results_dir)
+    data = read_results(directory)
+    page = render_report(data, build_figures(data))
+    _write_plotlyjs(directory / PLOTLYJS_FILE)
+    out = directory / REPORT_FILE
+    out.write_text(page, encoding="utf-8")
+    return out
+
+
+def render_report(data: ReportData, figures: Sequence[ReportFigure]) -> str:
+    """The whole page as a string (a pure function of its inputs)."""
+    title = f"fargasim — {data.scenario}"
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(title)}</title>",
+        f"<style>\n{_CSS}\n</style>",
+        f'<script src="{PLOTLYJS_FILE}" charset="utf-8"></script>',
+        "</head>",
+        "<body>",
+        "<main>",
+        _header(data),
+        '<p id="plotly-missing" class="warning" hidden>The charts need '
+        f"<code>{PLOTLYJS_FILE}</code> in the same directory as this page.</p>",
+        _MISSING_PLOTLY_SCRIPT,
+        _summary(data),
+        _figures(figures),
+        '<h2 id="logs">Logs</h2>',
+        _activities_log(data.activities),
+        _events_log(data.events),
+        "<footer>Generated by fargasim from the files in this directory "
+        "(summary.json, timeseries.csv, tasks.csv, scaling_activities.csv, "
+        "service_events.jsonl).</footer>",
+        "</main>",
+        "</body>",
+        "</html>",
+        "",
+    ]
+    return "\n".join(parts)
+
+
+def _write_plotlyjs(path: Path) -> None:
+    source = plotly.offline.get_plotlyjs()
+    # Leave an identical copy alone: it is several MB and may be shared by a tool watching mtimes.
+    if path.is_file() and path.read_text(encoding="utf-8") == source:
+        return
+    path.write_text(source, encoding="utf-8")
+
+
+# -- formatting ---------------------------------------------------------------------------------
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def _usd(value: object, scale: object = None) -> str:
+    number = _number(value)
+    return "—" if number is None else format_usd(number, scale=_number(scale))
+
+
+def _count(value: object) -> str:
+    number = _number(value)
+    if number is None:
+        return "—"
+    return f"{number:,.0f}" if number.is_integer() else f"{number:,.2f}"
+
+
+def _decimal(value: object, digits: int) -> str:
+    number = _number(value)
+    return "—" if number is None else f"{number:,.{digits}f}"
+
+
+def _share(part: object, total: object) -> str:
+    p, t = _number(part), _number(total)
+    if p is None or t is None or t == 0:
+        return ""
+    return f"{100 * p / t:.1f}%"
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 60:
+        seconds = float(round(seconds))
+    return format_duration(seconds)
+
+
+def _clock(seconds: float) -> str:
+    """Simulated time as ``HH:MM:SS`` (``1d 02:03:04`` past a day; tenths when fractional)."""
+    days, rest = divmod(seconds, 86400.0)
+    hours, rest = divmod(rest, 3600.0)
+    minutes, secs = divmod(rest, 60.0)
+    sec_text = f"{int(secs):02d}" if float(secs).is_integer() else f"{secs:04.1f}"
+    clock = f"{int(hours):02d}:{int(minutes):02d}:{sec_text}"
+    return f"{int(days)}d {clock}" if days else clock
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _table(
+    head: Sequence[tuple[str, str]], rows: Iterable[Sequence[str]], *, total: Sequence[str] = ()
+) -> str:
+    """A table; ``head`` is (label, CSS class) per column; cells are already-escaped HTML."""
+    classes = [css for _, css in head]
+
+    def cell(tag: str, text: str, css: str) -> str:
+        return f'<{tag} class="{css}">{text}</{tag}>' if css else f"<{tag}>{text}</{tag}>"
+
+    lines = ["<table>", "<thead><tr>"]
+    lines.append("".join(cell("th", escape(label), css) for label, css in head))
+    lines.append("</tr></thead>")
+    lines.append("<tbody>")
+    for row in rows:
+        lines.append("<tr>" + "".join(map(cell, ["td"] * len(row), row, classes)) + "</tr>")
+    if total:
+        lines.append(
+            '<tr class="total">' + "".join(map(cell, ["td"] * len(total), total, classes)) + "</tr>"
+        )
+    lines.append("</tbody>")
+    lines.append("</table>")
+    return "\n".join(lines)
+
+
+# -- sections -----------------------------------------------------------------------------------
+
+
+def _header(data: ReportData) -> str:
+    summary = data.summary
+    meta = [
+        ("seed", summary.get("seed")),
+        ("engine", summary.get("engine")),
+        ("simulated", _duration(data.duration_seconds)),
+        ("services", len(data.services)),
+    ]
+    meta_html = " · ".join(
+        f"{escape(label)} <b>{escape(str(value))}</b>" for label, value in meta if value is not None
+    )
+    return (
+        "<header>\n"
+        f'<h1><span class="kicker">fargasim report ·</span> {escape(data.scenario)}</h1>\n'
+        f'<p class="meta">{meta_html}</p>\n'
+        "</header>"
+    )
+
+
+def _services_in_order(data: ReportData) -> list[str]:
+    names = list(data.services)
+    cost = _mapping(data.summary.get("costUsd"))
+    for source in (_mapping(data.summary.get("services")), _mapping(cost.get("byService"))):
+        names.extend(name for name in source if name not in names)
+    return names
+
+
+def _summary(data: ReportData) -> str:
+    summary = data.summary
+    cost = _mapping(summary.get("costUsd"))
+    total = cost.get("total")
+    services = _mapping(summary.get("services"))
+    by_service = _mapping(cost.get("byService"))
+    by_provider = _mapping(cost.get("byCapacityProvider"))
+
+    launched = [_number(_mapping(s).get("tasksLaunched")) for s in services.values()]
+    cards = [
+        ("Total cost", _usd(total)),
+        ("Simulated time", escape(_duration(data.duration_seconds))),
+        ("Tasks launched", _count(sum(n for n in launched if n is not None)) if launched else "—"),
+        ("Scaling activities", _count(len(data.activities))),
+    ]
+    cards_html = "\n".join(
+        f'<div class="card"><div class="label">{escape(label)}</div>'
+        f'<div class="value">{value}</div></div>'
+        for label, value in cards
+    )
+
+    component_rows = [
+        (escape(label), _usd(cost[key], total), _share(cost[key], total))
+        for key, label in _COST_COMPONENTS
+        if key in cost
+    ]
+    components = _table(
+        [("Component", ""), ("Cost", "num"), ("Share", "num")],
+        component_rows,
+        total=("Total", _usd(total), ""),
+    )
+    providers = _table(
+        [("Capacity provider", ""), ("Cost", "num"), ("Share", "num")],
+        [
+            (escape(str(name)), _usd(usd, total), _share(usd, total))
+            for name, usd in by_provider.items()
+        ],
+    )
+
+    service_rows = []
+    for name in _services_in_order(data):
+        stats = _mapping(services.get(name))
+        service_rows.append(
+            (
+                escape(name),
+                _count(stats.get("tasksLaunched")),
+                _count(stats.get("peakRunning")),
+                _decimal(stats.get("meanRunning"), 2),
+                _decimal(stats.get("taskHours"), 1),
+                _usd(by_service.get(name), total),
+                _share(by_service.get(name), total),
+            )
+        )
+    service_table = _table(
+        [
+            ("Service", ""),
+            ("Tasks launched", "num"),
+            ("Peak running", "num"),
+            ("Mean running", "num"),
+            ("Task-hours", "num"),
+            ("Cost", "num"),
+            ("Share of cost", "num"),
+        ],
+        service_rows,
+    )
+    return "\n".join(
+        [
+            '<h2 id="summary">Summary</h2>',
+            f'<div class="cards">\n{cards_html}\n</div>',
+            '<div class="grid">',
+            f'<div class="panel"><h3>Cost by component</h3>\n{components}\n</div>',
+            f'<div class="panel"><h3>Cost by capacity provider</h3>\n{providers}\n</div>',
+            "</div>",
+            f'<div class="panel" style="margin-top:16px"><h3>Services</h3>\n{service_table}\n'
+            "</div>",
+        ]
+    )
+
+
+def _figures(figures: Sequence[ReportFigure]) -> str:
+    parts: list[str] = []
+    section: str | None = None
+    for index, item in enumerate(figures):
+        if item.section != section:
+            section = item.section
+            kicker = '<span class="kicker">service ·</span> ' if item.service is not None else ""
+            parts.append(f'<h2 id="section-{index}">{kicker}{escape(section)}</h2>')
+        snippet = item.figure.to_html(
+            full_html=False,
+            include_plotlyjs=False,
+            div_id=f"fig-{index}",
+            config=_PLOTLY_CONFIG,
+        )
+        parts.append(f'<div class="figure">{snippet}</div>')
+    return "\n".join(parts)
+
+
+def _truncation_note(shown: int, total: int, file: str) -> str:
+    if total <= shown:
+        return ""
+    return (
+        f'<p class="note">Showing the first {shown:,} of {total:,}; '
+        f"all of them are in <code>{escape(file)}</code>.</p>"
+    )
+
+
+def _activities_log(activities: Sequence[ScalingActivity]) -> str:
+    shown = activities[:MAX_LOG_ROWS]
+    rows = [
+        (
+            _clock(a.time),
+            escape(a.service),
+            escape(a.policy_name),
+            f"{a.from_capacity:g} → {a.to_capacity:g}",
+            escape(a.cause),
+        )
+        for a in shown
+    ]
+    table = (
+        _table(
+            [
+                ("Time", "time tight"),
+                ("Service", "tight"),
+                ("Policy", "tight"),
+                ("Capacity", "tight"),
+                ("Cause", ""),
+            ],
+            rows,
+        )
+        if rows
+        else '<p class="note">No scaling activity in this run.</p>'
+    )
+    return (
+        f"<details>\n<summary>Scaling activities ({len(activities):,})</summary>\n"
+        f"{_truncation_note(len(shown), len(activities), 'scaling_activities.csv')}\n"
+        f"{table}\n</details>"
+    )
+
+
+def _events_log(events: Sequence[ServiceEvent]) -> str:
+    shown = events[:MAX_LOG_ROWS]
+    rows = [(_clock(e.time), escape(e.service), escape(e.message)) for e in shown]
+    table = (
+        _table([("Time", "time tight"), ("Service", "tight"), ("Message", "")], rows)
+        if rows
+        else '<p class="note">No service events in this run.</p>'
+    )
+    return (
+        f"<details>\n<summary>Service events ({len(events):,})</summary>\n"
+        f"{_truncation_note(len(shown), len(events), 'service_events.jsonl')}\n"
+        f"{table}\n</details>"
+    )

@@ -1,0 +1,1 @@
+"""Scenario files: strict YAML, AWS API shapes, validation."""

@@ -1,0 +1,613 @@
+"""Load a scenario file: strict YAML → AWS API shapes → schema → Fargate rules → cross-references.
+
+Every problem found is reported with its place in the file, as ``FILE:LINE:COL: path: message``
+(:class:`fargasim.errors.ScenarioError`); nothing is run until the whole file is clean. Fields
+that AWS accepts but fargasim does not (yet) simulate are reported as notes by
+:func:`load_scenario_with_notes` (``fargasim validate`` prints them).
+"""
+
+from __future__ import annotations
+
+import os
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from difflib import get_close_matches
+from pathlib import Path as FsPath
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from fargasim.errors import FargasimError, Problem, ScenarioError
+from fargasim.scenario.awsshapes import not_simulated, validate_input
+from fargasim.scenario.schema import Scenario, task_definition_family
+from fargasim.scenario.yamlio import (
+    Document,
+    format_path,
+    load_yaml_file,
+    load_yaml_text,
+    resolve_from_file,
+)
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class AwsSection:
+    """A scenario section that takes an AWS API's input shape."""
+
+    operation: str
+    simulated: tuple[str, ...]
+    extra_members: Mapping[str, str] | None = None
+    later: str = ""
+
+
+#: The AWS sections, the API input each takes, and which of its fields fargasim simulates now.
+AWS_SECTIONS: dict[str, AwsSection] = {
+    "taskDefinitions": AwsSection(
+        "ecs:RegisterTaskDefinition",
+        (
+            "family",
+            "networkMode",
+            "requiresCompatibilities",
+            "cpu",
+            "memory",
+            "containerDefinitions[].name",
+            "containerDefinitions[].image",
+            "containerDefinitions[].essential",
+            "containerDefinitions[].stopTimeout",
+            "containerDefinitions[].portMappings.*",
+            "runtimePlatform.*",
+            "ephemeralStorage.*",
+        ),
+    ),
+    "services": AwsSection(
+        "ecs:CreateService",
+        (
+            "serviceName",
+            "cluster",
+            "taskDefinition",
+            "desiredCount",
+            "launchType",
+            "capacityProviderStrategy.*",
+            "networkConfiguration.awsvpcConfiguration.subnets",
+            "schedulingStrategy",
+        ),
+    ),
+    "targetGroups": AwsSection(
+        "elbv2:CreateTargetGroup",
+        (),
+        {"Attributes": "elbv2:TargetGroupAttributes"},
+        later="load balancers",
+    ),
+    "scalableTargets": AwsSection(
+        "application-autoscaling:RegisterScalableTarget", (), later="auto-scaling"
+    ),
+    "scalingPolicies": AwsSection(
+        "application-autoscaling:PutScalingPolicy", (), later="auto-scaling"
+    ),
+    "alarms": AwsSection("cloudwatch:PutMetricAlarm", (), later="CloudWatch alarms"),
+    "scheduledActions": AwsSection(
+        "application-autoscaling:PutScheduledAction", (), later="auto-scaling"
+    ),
+}
+
+#: Read-only fields of ``describe-*`` output that are dropped from ``fromFile`` items.
+READ_ONLY_FIELDS: dict[str, frozenset[str]] = {
+    "taskDefinitions": frozenset(
+        {
+            "taskDefinitionArn",
+            "revision",
+            "status",
+            "requiresAttributes",
+            "compatibilities",
+            "registeredAt",
+            "registeredBy",
+            "deregisteredAt",
+        }
+    ),
+    "services": frozenset(),
+    "targetGroups": frozenset(),
+    "scalableTargets": frozenset(),
+    "scalingPolicies": frozenset(),
+    "alarms": frozenset(),
+    "scheduledActions": frozenset(),
+}
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something accepted but not simulated (yet), with its place in the file."""
+
+    file: str
+    line: int
+    column: int
+    path: str
+    message: str
+
+    def render(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.path}: {self.message}"
+
+
+def load_scenario(path: str | os.PathLike[str]) -> Scenario:
+    """Load and validate a scenario file (raises :class:`~fargasim.errors.ScenarioError`)."""
+    return load_scenario_with_notes(path)[0]
+
+
+def load_scenario_with_notes(path: str | os.PathLike[str]) -> tuple[Scenario, list[Note]]:
+    """Like :func:`load_scenario`, also returning what was accepted but is not simulated."""
+    doc = load_yaml_file(path)
+    return _validate(doc, FsPath(path).resolve().parent)
+
+
+def load_scenario_text(
+    text: str, name: str = "<scenario>", base_dir: str | None = None
+) -> Scenario:
+    """Load a scenario from a string (``fromFile`` paths are relative to ``base_dir``)."""
+    doc = load_yaml_text(text, name)
+    return _validate(doc, FsPath(base_dir or ".").resolve())[0]
+
+
+def _validate(doc: Document, base_dir: FsPath) -> tuple[Scenario, list[Note]]:
+    if not isinstance(doc.data, dict):
+        raise ScenarioError(
+            [doc.problem((), "a scenario is a mapping of sections (fargasim: 1, name: …)")]
+        )
+    doc = resolve_from_file(doc, base_dir, READ_ONLY_FIELDS)
+    data: dict[str, Any] = doc.data
+    problems: list[Problem] = []
+    shape_broken: set[Path] = set()
+    for section, spec in AWS_SECTIONS.items():
+        items = data.get(section)
+        if not isinstance(items, list):
+            continue
+        for i, item in enumerate(items):
+            issues = validate_input(
+                item, spec.operation, prefix=(section, i), extra_members=spec.extra_members
+            )
+            for issue in issues:
+                problems.append(doc.problem(issue.path, issue.message, key=issue.key))
+            if issues:
+                shape_broken.add((section, i))
+    scenario: Scenario | None = None
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(_pydantic_problems(doc, exc, shape_broken))
+    if problems or scenario is None:
+        raise ScenarioError(_dedupe(problems) or [doc.problem((), "invalid scenario")])
+    problems = _semantic_problems(doc, scenario)
+    if problems:
+        raise ScenarioError(problems)
+    return scenario, _notes(doc, scenario)
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen: set[tuple[str, int, int, str, str]] = set()
+    out = []
+    for p in problems:
+        key = (p.file, p.line, p.column, p.path, p.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# pydantic errors → located problems
+
+
+def _data_path(data: Any, loc: Sequence[str | int]) -> tuple[Path, bool]:
+    """The part of a pydantic ``loc`` that exists in the data (tags of unions are skipped);
+    also whether the whole loc was found."""
+    path: list[str | int] = []
+    node = data
+    complete = True
+    for element in loc:
+        if (isinstance(node, dict) and isinstance(element, str) and element in node) or (isinstance(node, list) and isinstance(element, int) and 0 <= element < len(node)):
+            node = node[element]
+            path.append(element)
+        else:
+            complete = False
+    return tuple(path), complete
+
+
+def _pydantic_problems(doc: Document, exc: ValidationError, skip: set[Path]) -> list[Problem]:
+    problems = []
+    for error in exc.errors(include_url=False):
+        loc = tuple(error["loc"])
+        if len(loc) >= 2 and (loc[0], loc[1]) in skip:
+            continue
+        path, complete = _data_path(doc.data, loc)
+        kind = error["type"]
+        message = str(error["msg"])
+        if message.startswith("Value error, "):
+            message = message[len("Value error, ") :]
+        if kind == "missing":
+            field = loc[-1]
+            problems.append(doc.problem(path, f"missing required field '{field}'"))
+            continue
+        if kind == "extra_forbidden":
+            key = loc[-1]
+            expected = _expected_keys(doc.data, path[:-1])
+            hint = _did_you_mean(str(key), expected)
+            problems.append(doc.problem(path, f"unknown field '{key}'{hint}", key=True))
+            continue
+        if kind in ("literal_error", "union_tag_invalid") or complete:
+            value = error.get("input")
+            shown = f" (got {value!r})" if isinstance(value, (str, int, float, bool)) else ""
+            problems.append(doc.problem(path, f"{message}{shown}"))
+        else:
+            problems.append(doc.problem(path, message))
+    return problems
+
+
+def _did_you_mean(key: str, expected: list[str]) -> str:
+    if not expected:
+        return ""
+    lowered = {e.lower(): e for e in expected}
+    if key.lower() in lowered:
+        return f"; did you mean '{lowered[key.lower()]}'?"
+    close = get_close_matches(key, expected, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean '{close[0]}'?"
+    return f"; valid fields here: {', '.join(expected[:12])}"
+
+
+def _expected_keys(data: Any, path: Path) -> list[str]:
+    """The field names the schema accepts at ``path`` (for did-you-mean hints)."""
+    annotation: Any = Scenario
+    node = data
+    for element in path:
+        annotation = _pick(annotation, node)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = _field_by_alias(annotation, str(element))
+            if field is None:
+                return []
+            annotation = field
+        else:
+            args = typing.get_args(annotation)
+            origin = typing.get_origin(annotation)
+            if origin in (list, dict) and args:
+                annotation = args[-1]
+            else:
+                return []
+        node = node[element] if isinstance(node, (dict, list)) else None
+    annotation = _pick(annotation, node)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [f.alias or name for name, f in annotation.model_fields.items()]
+    return []
+
+
+def _field_by_alias(model: type[BaseModel], key: str) -> Any:
+    for name, field in model.model_fields.items():
+        if key in (name, field.alias):
+            return field.annotation
+    return None
+
+
+def _pick(annotation: Any, node: Any) -> Any:
+    """Unwrap Annotated / Optional / unions (choosing the member whose tag the data names)."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+            continue
+        if origin is typing.Union or origin is types.UnionType:
+            members = [a for a in typing.get_args(annotation) if a is not type(None)]
+            models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
+            if models and isinstance(node, dict) and "pattern" in node:
+                for m in models:
+                    field = m.model_fields.get("pattern")
+                    if field is not None and node["pattern"] in typing.get_args(field.annotation):
+                        return m
+            annotation = models[0] if models else members[0]
+            continue
+        return annotation
+
+
+# ---------------------------------------------------------------------------------------------
+# Fargate rules and cross-references
+
+
+def _semantic_problems(doc: Document, sc: Scenario) -> list[Problem]:
+    from fargasim.billing import PriceTable
+    from fargasim.ecs.sizes import SizeRules
+    from fargasim.ecs.taskdef import fargate_problems
+
+    found: list[Problem] = []
+
+    def add(path: Path, message: str, key: bool = False) -> None:
+        found.append(doc.problem(path, message, key=key))
+
+    data = doc.data
+    rules = SizeRules(allow_32_vcpu=sc.model.allow_32_vcpu)
+    for i, raw in enumerate(data.get("taskDefinitions", [])):
+        for rel, message in fargate_problems(raw, rules):
+            add(("taskDefinitions", i, *rel), message)
+
+    subnet_ids: dict[str, str] = {}
+    for i, subnet in enumerate(sc.network.subnets):
+        if subnet.subnet_id in subnet_ids:
+            add(
+                ("network", "subnets", i, "subnetId"),
+                f"subnet {subnet.subnet_id!r} is listed twice",
+            )
+        subnet_ids[subnet.subnet_id] = subnet.availability_zone
+
+    families = [td.family for td in sc.task_definitions]
+    names: set[str] = set()
+    target_groups = [tg.Name for tg in sc.target_groups]
+    for i, svc in enumerate(sc.services):
+        at: Path = ("services", i)
+        if svc.serviceName in names:
+            add((*at, "serviceName"), f"service {svc.serviceName!r} is defined twice")
+        names.add(svc.serviceName)
+        family = task_definition_family(svc.taskDefinition)
+        if family not in families:
+            add(
+                (*at, "taskDefinition"),
+                f"no task definition with family {family!r}{_hint(family, families)}",
+            )
+        else:
+            _service_platform_checks(sc, svc, i, add)
+        if svc.launchType is not None and svc.launchType != "FARGATE":
+            add(
+                (*at, "launchType"),
+                f"fargasim simulates Fargate: launchType must be FARGATE, got {svc.launchType!r}",
+            )
+        if svc.launchType is not None and svc.capacityProviderStrategy:
+            add(
+                (*at, "launchType"),
+                "give a launchType or a capacityProviderStrategy, not both (ECS refuses both)",
+            )
+        _strategy_checks(svc.capacityProviderStrategy, (*at, "capacityProviderStrategy"), add)
+        if svc.schedulingStrategy != "REPLICA":
+            add(
+                (*at, "schedulingStrategy"),
+                "Fargate tasks do not support the DAEMON scheduling strategy (§2.3)",
+            )
+        config = svc.networkConfiguration
+        if config is None or config.awsvpcConfiguration is None:
+            add(
+                at,
+                "Fargate services need networkConfiguration.awsvpcConfiguration with subnets (§2.3)",
+            )
+        else:
+            vpc = (*at, "networkConfiguration", "awsvpcConfiguration")
+            subnets = config.awsvpcConfiguration.subnets
+            if not subnets:
+                add((*vpc, "subnets"), "give at least one subnet")
+            if len(subnets) > 16:
+                add((*vpc, "subnets"), "at most 16 subnets per awsvpcConfiguration (§2.4)")
+            if len(config.awsvpcConfiguration.securityGroups) > 5:
+                add(
+                    (*vpc, "securityGroups"),
+                    "at most 5 security groups per awsvpcConfiguration (§2.4)",
+                )
+            for j, sid in enumerate(subnets):
+                if sid not in subnet_ids:
+                    add(
+                        (*vpc, "subnets", j),
+                        f"subnet {sid!r} is not in network.subnets{_hint(sid, list(subnet_ids))}",
+                    )
+        for j, lb in enumerate(svc.loadBalancers):
+            if (
+                lb.targetGroupArn is not None
+                and _target_group(lb.targetGroupArn, target_groups) is None
+            ):
+                add(
+                    (*at, "loadBalancers", j, "targetGroupArn"),
+                    f"no target group {lb.targetGroupArn!r} in targetGroups{_hint(lb.targetGroupArn, target_groups)}",
+                )
+
+    service_ids = {f"service/{s.cluster}/{s.serviceName}": s.serviceName for s in sc.services}
+    registered: set[str] = set()
+    for i, target in enumerate(sc.scalable_targets):
+        if target.ResourceId not in service_ids:
+            add(
+                ("scalableTargets", i, "ResourceId"),
+                f"{target.ResourceId!r} names no service (write service/<cluster>/<serviceName>){_hint(target.ResourceId, list(service_ids))}",
+            )
+        registered.add(target.ResourceId)
+        if target.ServiceNamespace != "ecs":
+            add(
+                ("scalableTargets", i, "ServiceNamespace"),
+                "fargasim scales ECS services: ServiceNamespace must be ecs",
+            )
+        if target.ScalableDimension != "ecs:service:DesiredCount":
+            add(
+                ("scalableTargets", i, "ScalableDimension"),
+                "must be ecs:service:DesiredCount for an ECS service",
+            )
+    for section, items in (
+        ("scalingPolicies", sc.scaling_policies),
+        ("scheduledActions", sc.scheduled_actions),
+    ):
+        for i, item in enumerate(items):
+            if item.ResourceId not in registered:
+                add(
+                    (section, i, "ResourceId"),
+                    f"{item.ResourceId!r} is not a registered scalable target (scalableTargets)",
+                )
+
+    seen_workloads: set[str] = set()
+    for i, w in enumerate(sc.workload):
+        if w.service not in names:
+            add(
+                ("workload", i, "service"),
+                f"no service {w.service!r}{_hint(w.service, sorted(names))}",
+            )
+        if w.service in seen_workloads:
+            add(("workload", i, "service"), f"service {w.service!r} already has a workload entry")
+        seen_workloads.add(w.service)
+        arrivals = w.arrivals
+        if arrivals.pattern == "piecewise":
+            ats = [p.at for p in arrivals.points]
+            if ats != sorted(ats):
+                add(("workload", i, "arrivals", "points"), "points must be in time order")
+
+    for i, event in enumerate(sc.events):
+        at = ("events", i)
+        actions = [a for a in (event.update_service, event.az_outage) if a is not None]
+        if len(actions) != 1:
+            add(at, "each event has 'at' and exactly one action (updateService, azOutage)")
+        if event.update_service is not None:
+            if event.update_service.service not in names:
+                add(
+                    (*at, "updateService", "service"),
+                    f"no service {event.update_service.service!r}",
+                )
+            ref = event.update_service.task_definition
+            if ref is not None and task_definition_family(ref) not in families:
+                add((*at, "updateService", "taskDefinition"), f"no task definition {ref!r}")
+        if (
+            event.az_outage is not None
+            and event.az_outage.availability_zone not in subnet_ids.values()
+        ):
+            add(
+                (*at, "azOutage", "availabilityZone"),
+                f"no subnet in {event.az_outage.availability_zone!r}",
+            )
+
+    for name in sc.model.startup.services:
+        if name not in names:
+            add(("model", "startup", "services", name), f"no service {name!r}", key=True)
+    tick = sc.model.tick
+    interval = sc.output.sample_interval
+    if abs(interval / tick - round(interval / tick)) > 1e-9:
+        add(("output", "sampleInterval"), f"must be a whole number of model.tick ({tick:g} s)")
+    try:
+        PriceTable.resolve(sc.region, sc.pricing.rates)
+    except FargasimError as exc:
+        add(("region",), str(exc))
+    return found
+
+
+def _service_platform_checks(sc: Scenario, svc: Any, i: int, add: Any) -> None:
+    td = sc.task_definition(svc.taskDefinition)
+    providers = {
+        item.capacityProvider
+        for item in svc.capacityProviderStrategy
+        if item.weight > 0 or item.base > 0
+    }
+    if "FARGATE_SPOT" in providers:
+        if td.runtimePlatform.operatingSystemFamily != "LINUX":
+            add(
+                ("services", i, "capacityProviderStrategy"),
+                "Windows containers on Fargate don't support FARGATE_SPOT (§7.2)",
+            )
+        elif td.runtimePlatform.cpuArchitecture == "ARM64" and not sc.pricing.arm_spot_supported:
+            add(
+                ("services", i, "capacityProviderStrategy"),
+                "ARM64 tasks can't use FARGATE_SPOT with pricing.armSpotSupported: false (§7.2)",
+            )
+
+
+def _strategy_checks(strategy: Sequence[Any], at: Path, add: Any) -> None:
+    """§7.1: FARGATE / FARGATE_SPOT only, each once, one base at most, some weight > 0."""
+    if not strategy:
+        return
+    seen: set[str] = set()
+    for j, item in enumerate(strategy):
+        if item.capacityProvider not in ("FARGATE", "FARGATE_SPOT"):
+            add(
+                (*at, j, "capacityProvider"),
+                f"Fargate services use FARGATE or FARGATE_SPOT, got {item.capacityProvider!r}",
+            )
+        if item.capacityProvider in seen:
+            add((*at, j, "capacityProvider"), f"{item.capacityProvider} is listed twice")
+        seen.add(item.capacityProvider)
+    bases = [j for j, item in enumerate(strategy) if item.base > 0]
+    if len(bases) > 1:
+        add(
+            (*at, bases[1], "base"),
+            "only one capacity provider in a strategy can have a base (§7.1)",
+        )
+    if all(item.weight == 0 for item in strategy):
+        add(
+            at,
+            "at least one capacity provider needs a weight above 0 (§7.1: the API default weight is 0)",
+        )
+
+
+def _target_group(reference: str, names: list[str]) -> str | None:
+    for name in names:
+        if reference == name or f":targetgroup/{name}/" in reference:
+            return name
+    return None
+
+
+def _hint(value: str, options: list[str]) -> str:
+    close = get_close_matches(value, options, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Accepted, not simulated
+
+
+def _notes(doc: Document, sc: Scenario) -> list[Note]:
+    notes: list[Note] = []
+
+    def note(path: Path, message: str) -> None:
+        mark = doc.mark_for(path, key=True)
+        notes.append(Note(mark.file, mark.line, mark.column, format_path(path), message))
+
+    data = doc.data
+    for section, spec in AWS_SECTIONS.items():
+        for i, item in enumerate(data.get(section) or []):
+            if not spec.simulated:
+                note(
+                    (section, i),
+                    f"accepted, not simulated yet ({spec.later} arrive with a later release)",
+                )
+                continue
+            for dotted in not_simulated(
+                item, spec.operation, spec.simulated, extra_members=spec.extra_members
+            ):
+                note(_first_path(item, (section, i), dotted), "accepted, not simulated")
+    for i, svc in enumerate(sc.services):
+        if svc.loadBalancers:
+            pass  # reported above through not_simulated
+    if "account" in data:
+        note(
+            ("account",),
+            "accepted, not simulated yet (launch limits and quotas arrive with the platform release)",
+        )
+    for i, metric in enumerate(sc.custom_metrics):
+        note(
+            ("customMetrics", i),
+            "accepted, not simulated yet (CloudWatch metrics arrive with auto-scaling)",
+        )
+    for i, event in enumerate(sc.events):
+        update = event.update_service
+        if event.az_outage is not None:
+            note(
+                ("events", i, "azOutage"),
+                "accepted, not simulated yet (faults arrive with the platform release)",
+            )
+        if update is not None and (update.task_definition or update.deployment_configuration):
+            note(
+                ("events", i, "updateService"),
+                "only desiredCount is simulated yet (deployments arrive with the platform release)",
+            )
+    return notes
+
+
+def _first_path(item: Any, prefix: Path, dotted: str) -> Path:
+    """The first concrete path in ``item`` that the dotted ``a[].b`` pattern names."""
+    path: list[str | int] = list(prefix)
+    node = item
+    for part in dotted.split("."):
+        listed = part.endswith("[]")
+        name = part[:-2] if listed else part
+        if not isinstance(node, dict) or name not in node:
+            break
+        node = node[name]
+        path.append(name)
+        if listed and isinstance(node, list) and node:
+            node = node[0]
+            path.append(0)
+    return tuple(path)

@@ -1,0 +1,507 @@
+"""The scenario schema: pydantic models of every section of a scenario file (DESIGN.md §3).
+
+Two kinds of section live here:
+
+* **AWS sections** (``taskDefinitions``, ``services``, ``targetGroups``, ``scalableTargets``,
+  ``scalingPolicies``, ``alarms``, ``scheduledActions``) take exactly the input shape of the AWS
+  API they come from. Their spelling and types are checked against AWS's own API model first
+  (:mod:`fargasim.scenario.awsshapes`); the models below then type the fields fargasim simulates
+  and keep every other accepted field as it was written (``extra="allow"``).
+* **fargasim's own sections** (``network``, ``images``, ``workload``, ``model`` …) use camelCase
+  like ECS and refuse unknown keys.
+
+Every behavioural value that AWS does not publish is a field of :class:`ModelSpec` with its
+default and the reference section it stands in for.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+)
+from pydantic.alias_generators import to_camel
+
+from fargasim.billing.spec import PricingSpec
+from fargasim.units import parse_duration
+
+
+def _duration(value: object) -> float:
+    return parse_duration(value)
+
+
+#: Seconds, written as a number or as "90s", "5m", "1h30m", "2d".
+Duration = Annotated[
+    float,
+    BeforeValidator(_duration),
+    PlainSerializer(lambda v: v, return_type=float),
+]
+
+
+def _positive(value: float) -> float:
+    if value <= 0:
+        raise ValueError("must be greater than 0")
+    return value
+
+
+PositiveDuration = Annotated[Duration, AfterValidator(_positive)]
+
+
+class Own(BaseModel):
+    """Base of fargasim's own sections: camelCase keys, unknown keys refused, immutable."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
+    )
+
+
+class Aws(BaseModel):
+    """Base of AWS-shaped sections: AWS spelling, fields fargasim does not simulate kept as is."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="allow", frozen=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Distributions (used by the start-up model and by workloads)
+
+
+class Distribution(Own):
+    """A positive random quantity: ``constant`` (always ``mean``), ``exponential`` (mean),
+    ``lognormal`` (mean and coefficient of variation ``cv``)."""
+
+    distribution: Literal["constant", "exponential", "lognormal"] = "lognormal"
+    mean: float = Field(ge=0)
+    cv: float = Field(default=0.0, ge=0)
+
+
+def _dist(mean: float, cv: float) -> Any:
+    return Field(default_factory=lambda: Distribution(mean=mean, cv=cv))
+
+
+# ---------------------------------------------------------------------------------------------
+# Account, network, images
+
+
+class AccountSpec(Own):
+    """Account-level Fargate quotas (§5.2). Defaults: a typical established account (4000 vCPU);
+    6 vCPU is the new-account default. Enforced once launch limits are simulated (§5)."""
+
+    fargate_on_demand_vcpu_quota: float = Field(default=4000, gt=0)
+    fargate_spot_vcpu_quota: float = Field(default=4000, gt=0)
+    fargate_task_launch_burst: int = Field(default=100, gt=0, description="§5.1 token bucket size")
+    fargate_task_launch_rate: float = Field(default=20, gt=0, description="§5.1 refill per second")
+
+
+class SubnetSpec(Own):
+    """A VPC subnet: each Fargate task takes one of its free IPv4 addresses (§5.4)."""
+
+    subnet_id: str
+    availability_zone: str
+    free_ips: int = Field(default=250, ge=0)
+
+
+class NetworkSpec(Own):
+    subnets: list[SubnetSpec] = Field(default_factory=list)
+
+
+class ImageSpec(Own):
+    """Facts about a container image that AWS does not hold: its compressed size drives the pull
+    and extraction time (§4)."""
+
+    size_mib: float = Field(gt=0, alias="sizeMiB")
+
+
+# ---------------------------------------------------------------------------------------------
+# AWS sections: ECS
+
+
+class PortMapping(Aws):
+    containerPort: int | None = None
+    protocol: str = "tcp"
+
+
+class ContainerDefinition(Aws):
+    name: str
+    image: str
+    essential: bool = True
+    portMappings: list[PortMapping] = Field(default_factory=list)
+    stopTimeout: int | None = None
+
+
+class RuntimePlatform(Aws):
+    cpuArchitecture: Literal["X86_64", "ARM64"] = "X86_64"
+    operatingSystemFamily: str = "LINUX"
+
+
+class EphemeralStorage(Aws):
+    sizeInGiB: int
+
+
+class TaskDefinitionSpec(Aws):
+    """``ecs RegisterTaskDefinition`` input. Fargate rules (§2) are checked by the loader."""
+
+    family: str
+    networkMode: str | None = None
+    requiresCompatibilities: list[str] = Field(default_factory=list)
+    cpu: str | None = None
+    memory: str | None = None
+    containerDefinitions: list[ContainerDefinition]
+    runtimePlatform: RuntimePlatform = Field(default_factory=RuntimePlatform)
+    ephemeralStorage: EphemeralStorage | None = None
+
+
+class CapacityProviderStrategyItem(Aws):
+    """§7.1: ``base`` defaults to 0; ``weight`` defaults to 0 in the API (the console uses 1)."""
+
+    capacityProvider: str
+    weight: int = 0
+    base: int = 0
+
+
+class AwsVpcConfiguration(Aws):
+    subnets: list[str]
+    securityGroups: list[str] = Field(default_factory=list)
+    assignPublicIp: Literal["ENABLED", "DISABLED"] = "DISABLED"
+
+
+class NetworkConfiguration(Aws):
+    awsvpcConfiguration: AwsVpcConfiguration | None = None
+
+
+class LoadBalancerRef(Aws):
+    targetGroupArn: str | None = None
+    containerName: str | None = None
+    containerPort: int | None = None
+
+
+class DeploymentConfiguration(Aws):
+    """§8.2 defaults for a REPLICA service: maximumPercent 200, minimumHealthyPercent 100."""
+
+    maximumPercent: int = 200
+    minimumHealthyPercent: int = 100
+
+
+class ServiceSpec(Aws):
+    """``ecs CreateService`` input (§8)."""
+
+    serviceName: str
+    cluster: str = "default"
+    taskDefinition: str
+    desiredCount: int = Field(default=1, ge=0)
+    launchType: str | None = None
+    capacityProviderStrategy: list[CapacityProviderStrategyItem] = Field(default_factory=list)
+    networkConfiguration: NetworkConfiguration | None = None
+    loadBalancers: list[LoadBalancerRef] = Field(default_factory=list)
+    deploymentConfiguration: DeploymentConfiguration = Field(
+        default_factory=DeploymentConfiguration
+    )
+    schedulingStrategy: str = "REPLICA"
+    healthCheckGracePeriodSeconds: int = 0
+
+    @property
+    def family(self) -> str:
+        """The task definition family this service runs (``web``, ``web:3`` or an ARN)."""
+        return task_definition_family(self.taskDefinition)
+
+
+def task_definition_family(reference: str) -> str:
+    """``web``, ``web:3`` and ``arn:aws:ecs:…:task-definition/web:3`` all name family ``web``."""
+    name = (
+        reference.rsplit("task-definition/", 1)[-1] if reference.startswith("arn:") else reference
+    )
+    return name.split(":", 1)[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# AWS sections: ELB, Application Auto Scaling, CloudWatch (parsed now; simulated by later issues)
+
+
+class TargetGroupAttribute(Aws):
+    Key: str
+    Value: str
+
+
+class TargetGroupSpec(Aws):
+    """``elbv2 CreateTargetGroup`` input plus its ``Attributes`` (§9)."""
+
+    Name: str
+    TargetType: str = "ip"
+    HealthCheckIntervalSeconds: int = 30
+    HealthCheckTimeoutSeconds: int = 5
+    HealthyThresholdCount: int = 5
+    UnhealthyThresholdCount: int = 2
+    Attributes: list[TargetGroupAttribute] = Field(default_factory=list)
+
+
+class ScalableTargetSpec(Aws):
+    """``application-autoscaling RegisterScalableTarget`` input (§6)."""
+
+    ServiceNamespace: str
+    ResourceId: str
+    ScalableDimension: str
+    MinCapacity: int | None = None
+    MaxCapacity: int | None = None
+
+
+class ScalingPolicySpec(Aws):
+    """``application-autoscaling PutScalingPolicy`` input (§6.2, §6.3)."""
+
+    PolicyName: str
+    ServiceNamespace: str
+    ResourceId: str
+    ScalableDimension: str
+    PolicyType: str = "StepScaling"
+
+
+class ScheduledActionSpec(Aws):
+    """``application-autoscaling PutScheduledAction`` input (§6.4)."""
+
+    ScheduledActionName: str
+    ServiceNamespace: str
+    ResourceId: str
+    ScalableDimension: str
+
+
+class AlarmSpec(Aws):
+    """``cloudwatch PutMetricAlarm`` input."""
+
+    AlarmName: str
+
+
+# ---------------------------------------------------------------------------------------------
+# Workload (fargasim's own)
+
+
+class ConstantArrivals(Own):
+    """Requests arrive evenly spaced at ``rps`` per second."""
+
+    pattern: Literal["constant"]
+    rps: float = Field(ge=0)
+
+
+class PoissonArrivals(Own):
+    """A Poisson process of rate ``rps``."""
+
+    pattern: Literal["poisson"]
+    rps: float = Field(ge=0)
+
+
+class RatePoint(Own):
+    at: Duration
+    rps: float = Field(ge=0)
+
+
+class PiecewiseArrivals(Own):
+    """A rate that holds each point's ``rps`` from its ``at`` until the next point (Poisson
+    arrivals at that rate unless ``poisson: false``)."""
+
+    pattern: Literal["piecewise"]
+    points: list[RatePoint] = Field(min_length=1)
+    poisson: bool = True
+
+
+class DiurnalArrivals(Own):
+    """A daily cycle: ``rate(t) = meanRps · (1 + a·cos(2π(t − peakAt)/period))`` with
+    ``a = (peakToTrough − 1)/(peakToTrough + 1)``, so the peak is ``peakToTrough`` times the
+    trough and the mean over a period is ``meanRps``. Poisson arrivals unless ``poisson: false``."""
+
+    pattern: Literal["diurnal"]
+    mean_rps: float = Field(ge=0)
+    peak_to_trough: float = Field(default=2.0, ge=1)
+    peak_at: Duration = 14 * 3600.0
+    period: PositiveDuration = 86400.0
+    poisson: bool = True
+
+
+Arrivals = Annotated[
+    ConstantArrivals | PoissonArrivals | PiecewiseArrivals | DiurnalArrivals,
+    Field(discriminator="pattern"),
+]
+
+
+class RequestSpec(Own):
+    """What one request costs a task: CPU seconds (one request uses at most one vCPU) and the
+    memory it holds while in the task."""
+
+    cpu_seconds: Distribution
+    memory_mib: float = Field(default=0.0, ge=0, alias="memoryMiB")
+
+
+class WorkloadSpec(Own):
+    """The traffic one service sees (first cut: a fluid model of CPU work; the request-level
+    model with latency arrives later)."""
+
+    service: str
+    arrivals: Arrivals
+    request: RequestSpec
+    workers_per_task: int | None = Field(
+        default=None, gt=0, description="concurrent requests a task serves; default: unlimited"
+    )
+    base_memory_mib: float | None = Field(
+        default=None,
+        ge=0,
+        alias="baseMemoryMiB",
+        description="memory a task uses with no request in flight; default: 25% of the task's",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Custom metrics and events (parsed now; simulated by later issues)
+
+
+class MetricPoint(Own):
+    at: Duration
+    value: float
+
+
+class CustomMetricSpec(BaseModel):
+    """A user metric series, CloudWatch-named (``MetricName``, ``Namespace``, ``Dimensions``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    MetricName: str
+    Namespace: str
+    Dimensions: list[dict[str, str]] = Field(default_factory=list)
+    series: list[MetricPoint] | None = None
+    file: str | None = None
+
+
+class UpdateServiceEvent(Own):
+    """An ``ecs UpdateService`` call at a point in time (the fields fargasim knows)."""
+
+    service: str
+    desired_count: int | None = Field(default=None, ge=0)
+    task_definition: str | None = None
+    deployment_configuration: DeploymentConfiguration | None = None
+
+
+class AzOutageEvent(Own):
+    availability_zone: str
+    duration: PositiveDuration
+
+
+class TimelineEvent(Own):
+    """One entry of ``events:``: a time and exactly one action."""
+
+    at: Duration
+    update_service: UpdateServiceEvent | None = None
+    az_outage: AzOutageEvent | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Behavioural parameters AWS does not publish (§12)
+
+
+class ServiceStartupOverride(Own):
+    app_start_seconds: Distribution
+
+
+class StartupSpec(Own):
+    """Task start-up latency (§4; an **assumption**, not an AWS formula)::
+
+        PROVISIONING  provisioningSeconds                       (compute + ENI attach)
+        PENDING       pendingSeconds                            (agent hand-off)
+        ACTIVATING    pullOverheadSeconds + size/pullBandwidth  (no image cache on Fargate, §4)
+                      + size/(extractMiBpsPerVcpu · vCPU)       (more vCPU extracts faster, §4)
+                      + containerStartSeconds
+        RUNNING       + appStartSeconds before the task serves traffic
+
+    Defaults put a 70 MiB image on 0.25 vCPU at about 32 s and the 100 MiB default image at about
+    37 s, inside the 30–45 s AWS quotes for small Linux tasks (§4).
+    """
+
+    provisioning_seconds: Distribution = _dist(10.0, 0.3)
+    pending_seconds: Distribution = _dist(2.0, 0.3)
+    pull_overhead_seconds: Distribution = _dist(2.0, 0.3)
+    pull_bandwidth_mibps: float = Field(default=40.0, gt=0, alias="pullBandwidthMiBps")
+    extract_mibps_per_vcpu: float = Field(default=30.0, gt=0, alias="extractMiBpsPerVcpu")
+    extract_max_vcpu: float = Field(default=4.0, gt=0)
+    container_start_seconds: Distribution = _dist(2.0, 0.3)
+    app_start_seconds: Distribution = _dist(5.0, 0.3)
+    default_image_size_mib: float = Field(default=100.0, gt=0, alias="defaultImageSizeMiB")
+    services: dict[str, ServiceStartupOverride] = Field(default_factory=dict)
+
+
+class ShutdownSpec(Own):
+    """Task stop (§3.1, §3.2): DEACTIVATING, then SIGTERM; the app exits after ``appExitSeconds``
+    or is killed at ``stopTimeout``; then DEPROVISIONING detaches the ENI."""
+
+    deactivating_seconds: Distribution = _dist(1.0, 0.3)
+    app_exit_seconds: Distribution = _dist(1.0, 0.5)
+    deprovisioning_seconds: Distribution = _dist(5.0, 0.3)
+
+
+class SchedulerSpec(Own):
+    """The ECS service scheduler's reaction time to a change (not published: §8)."""
+
+    reaction_seconds: float = Field(default=1.0, ge=0)
+
+
+class ModelSpec(Own):
+    """Every behavioural parameter AWS does not publish, with its default (§12)."""
+
+    startup: StartupSpec = Field(default_factory=StartupSpec)
+    shutdown: ShutdownSpec = Field(default_factory=ShutdownSpec)
+    scheduler: SchedulerSpec = Field(default_factory=SchedulerSpec)
+    tick: PositiveDuration = Field(default=1.0, description="data-plane time step")
+    idle_cpu_percent: float = Field(default=0.0, ge=0, le=100)
+    allow_32_vcpu: bool = Field(default=False, alias="allow32Vcpu", description="§2.1 2026 row")
+
+
+class OutputSpec(Own):
+    sample_interval: PositiveDuration = 10.0
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class Scenario(Own):
+    """A whole scenario file, validated (DESIGN.md §3)."""
+
+    fargasim: Literal[1]
+    name: str = Field(min_length=1)
+    duration: PositiveDuration
+    seed: int = 0
+    region: str = "us-east-1"
+    account: AccountSpec = Field(default_factory=AccountSpec)
+    network: NetworkSpec = Field(default_factory=NetworkSpec)
+    images: dict[str, ImageSpec] = Field(default_factory=dict)
+    task_definitions: list[TaskDefinitionSpec] = Field(min_length=1)
+    services: list[ServiceSpec] = Field(min_length=1)
+    target_groups: list[TargetGroupSpec] = Field(default_factory=list)
+    scalable_targets: list[ScalableTargetSpec] = Field(default_factory=list)
+    scaling_policies: list[ScalingPolicySpec] = Field(default_factory=list)
+    alarms: list[AlarmSpec] = Field(default_factory=list)
+    scheduled_actions: list[ScheduledActionSpec] = Field(default_factory=list)
+    workload: list[WorkloadSpec] = Field(default_factory=list)
+    custom_metrics: list[CustomMetricSpec] = Field(default_factory=list)
+    events: list[TimelineEvent] = Field(default_factory=list)
+    model: ModelSpec = Field(default_factory=ModelSpec)
+    pricing: PricingSpec = Field(default_factory=PricingSpec)
+    output: OutputSpec = Field(default_factory=OutputSpec)
+
+    def task_definition(self, reference: str) -> TaskDefinitionSpec:
+        """The task definition a service names (the last registered of its family)."""
+        family = task_definition_family(reference)
+        found = [td for td in self.task_definitions if td.family == family]
+        if not found:
+            raise KeyError(reference)
+        return found[-1]
+
+    def service(self, name: str) -> ServiceSpec:
+        for svc in self.services:
+            if svc.serviceName == name:
+                return svc
+        raise KeyError(name)
+
+    def subnet(self, subnet_id: str) -> SubnetSpec:
+        for subnet in self.network.subnets:
+            if subnet.subnet_id == subnet_id:
+                return subnet
+        raise KeyError(subnet_id)

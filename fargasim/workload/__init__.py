@@ -1,0 +1,1 @@
+"""Workloads: request arrival patterns and the data plane that turns them into task utilization."""

@@ -1,0 +1,180 @@
+"""The data plane, first cut: a fluid model of each service's CPU work, vectorized over ticks.
+
+Per service and per tick ``k`` of length ``dt`` (``model.tick``):
+
+* ``N_k`` requests arrive (:mod:`fargasim.workload.arrivals`); their CPU need is the sum of ``N_k``
+  draws of ``request.cpuSeconds`` (:func:`~fargasim.core.distributions.sample_sums`).
+* The tasks that serve traffic (RUNNING and application started) share the work equally, as a
+  round-robin load balancer would. Their capacity is ``C_k = S_k · min(vCPU, workersPerTask)``
+  vCPU-seconds, where ``S_k`` is the task-seconds of serving tasks within the tick (a request uses
+  at most one vCPU, so a task with fewer workers than vCPUs cannot use them all).
+* Work beyond capacity waits (a fluid queue): ``b_k = max(0, b_{k−1} + W_k − C_k)`` (Lindley's
+  recursion, solved for a whole window at once with cumulative sums), and the CPU used is
+  ``u_k = b_{k−1} + W_k − b_k``. Work that arrives while no task serves is dropped (the load
+  balancer has no target).
+* CPU utilization is ``u_k`` over the vCPU-seconds of RUNNING tasks (§11: the service average over
+  RUNNING tasks, relative to the task-level CPU, never above 100 %).
+* Memory utilization is ``baseMemoryMiB`` per RUNNING task plus ``request.memoryMiB`` per request
+  in flight (in service ``u_k/dt`` plus waiting ``b_k / E[cpuSeconds]``), over the task memory.
+
+The control plane only logs when serving/running counts change (:meth:`DataPlane.set_counts`);
+:meth:`DataPlane.advance_to` integrates those step functions over each tick, so traffic draws
+never depend on control-plane timing (DESIGN.md §5: changing a policy does not change traffic).
+The request-level model (latency, drops) replaces this with its own issue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from fargasim.core import Context
+from fargasim.core.distributions import sample_sums
+from fargasim.scenario.schema import WorkloadSpec
+from fargasim.workload.arrivals import ArrivalPattern, build_pattern
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass
+class Totals:
+    """Cumulative quantities of one service since time 0 (differences give period averages)."""
+
+    arrivals: float = 0.0
+    cpu_used: float = 0.0  # vCPU-seconds
+    cpu_capacity: float = 0.0  # vCPU-seconds of RUNNING tasks
+    memory_used: float = 0.0  # MiB-seconds
+    memory_capacity: float = 0.0  # MiB-seconds of RUNNING tasks
+    running_seconds: float = 0.0  # task-seconds in RUNNING
+
+
+@dataclass
+class _StepLog:
+    """A step function of time (task counts), integrated lazily."""
+
+    times: list[float] = field(default_factory=lambda: [0.0])
+    values: list[float] = field(default_factory=lambda: [0.0])
+
+    def set(self, time: float, value: float) -> None:
+        if time == self.times[-1]:
+            self.values[-1] = value
+        else:
+            self.times.append(time)
+            self.values.append(value)
+
+    def integrate(self, edges: FloatArray) -> FloatArray:
+        """``∫`` over each ``[edges[i], edges[i+1])``; drops history before ``edges[-1]``."""
+        t = np.asarray(self.times)
+        v = np.asarray(self.values)
+        cum = np.concatenate(([0.0], np.cumsum(np.diff(t) * v[:-1])))
+        i = np.searchsorted(t, edges, side="right") - 1
+        i = np.clip(i, 0, None)
+        at_edges = cum[i] + v[i] * (edges - t[i])
+        result = np.diff(at_edges)
+        last = float(edges[-1])
+        keep = int(np.searchsorted(t, last, side="right")) - 1
+        self.times = [last, *self.times[keep + 1 :]]
+        self.values = self.values[keep:]
+        return result
+
+
+class ServiceFlow:
+    """The fluid model of one service."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        name: str,
+        vcpu: float,
+        memory_mib: float,
+        workload: WorkloadSpec | None,
+        idle_cpu_percent: float,
+    ) -> None:
+        self.name = name
+        self.vcpu = vcpu
+        self.memory_mib = memory_mib
+        self.workload = workload
+        self.idle_fraction = idle_cpu_percent / 100.0
+        self.pattern: ArrivalPattern | None = build_pattern(workload.arrivals) if workload else None
+        self.rng = ctx.rng(f"arrivals/{name}")
+        self.work_rng = ctx.rng(f"requests/{name}")
+        workers = workload.workers_per_task if workload and workload.workers_per_task else None
+        self.per_task_vcpu = min(vcpu, float(workers)) if workers else vcpu
+        if workload is not None and workload.base_memory_mib is not None:
+            self.base_memory = min(workload.base_memory_mib, memory_mib)
+        else:
+            self.base_memory = 0.25 * memory_mib
+        self.serving = _StepLog()
+        self.running = _StepLog()
+        self.backlog = 0.0
+        self.totals = Totals()
+
+    def advance(self, edges: FloatArray) -> None:
+        """Process the ticks ``[edges[i], edges[i+1])``."""
+        serving_s = self.serving.integrate(edges)
+        running_s = self.running.integrate(edges)
+        dt = np.diff(edges)
+        totals = self.totals
+        idle = self.idle_fraction * running_s * self.vcpu
+        if self.pattern is None or self.workload is None:
+            used = idle
+            in_flight = np.zeros_like(dt)
+        else:
+            counts = self.pattern.counts(edges[:-1], edges[1:], self.rng)
+            counts = np.where(serving_s > 0, counts, 0)
+            work = sample_sums(self.workload.request.cpu_seconds, counts, self.work_rng)
+            capacity = serving_s * self.per_task_vcpu
+            backlog = _lindley(self.backlog, work - capacity)
+            previous = np.concatenate(([self.backlog], backlog[:-1]))
+            used_work = previous + work - backlog
+            self.backlog = float(backlog[-1])
+            totals.arrivals += float(counts.sum())
+            used = np.minimum(used_work + idle, running_s * self.vcpu)
+            mean_cpu = max(self.workload.request.cpu_seconds.mean, 1e-12)
+            in_flight = used_work / dt + backlog / mean_cpu
+        totals.cpu_used += float(used.sum())
+        totals.cpu_capacity += float((running_s * self.vcpu).sum())
+        totals.running_seconds += float(running_s.sum())
+        per_request = self.workload.request.memory_mib if self.workload else 0.0
+        memory = running_s * self.base_memory + per_request * in_flight * dt
+        totals.memory_used += float(np.minimum(memory, running_s * self.memory_mib).sum())
+        totals.memory_capacity += float((running_s * self.memory_mib).sum())
+
+
+def _lindley(start: float, increments: FloatArray) -> FloatArray:
+    """``b_k = max(0, b_{k−1} + x_k)`` for all ``k`` at once: with ``S_k = Σ_{j≤k} x_j``,
+    ``b_k = S_k − min(−b_0, min_{j≤k} S_j)``."""
+    s = np.cumsum(increments)
+    floor = np.minimum(np.minimum.accumulate(s), 0.0 - start)
+    return np.maximum(s - np.minimum(floor, -start), 0.0)
+
+
+class DataPlane:
+    """All services' flows, advanced together in whole ticks."""
+
+    def __init__(self, ctx: Context, tick: float) -> None:
+        self.ctx = ctx
+        self.tick = tick
+        self.flows: dict[str, ServiceFlow] = {}
+        self.ticks_done = 0
+
+    def add(self, flow: ServiceFlow) -> None:
+        self.flows[flow.name] = flow
+
+    def set_counts(self, service: str, serving: int, running: int) -> None:
+        """The control plane reports a change of a service's serving/running task counts now."""
+        flow = self.flows[service]
+        flow.serving.set(self.ctx.now, serving)
+        flow.running.set(self.ctx.now, running)
+
+    def advance_to(self, time: float) -> None:
+        """Process every whole tick that ends at or before ``time``."""
+        target = int(np.floor(time / self.tick + 1e-9))
+        if target <= self.ticks_done:
+            return
+        edges = np.arange(self.ticks_done, target + 1, dtype=np.float64) * self.tick
+        for flow in self.flows.values():
+            flow.advance(edges)
+        self.ticks_done = target
