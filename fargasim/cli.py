@@ -7,10 +7,12 @@ the command exits with status 2 without writing anything.
 
 from __future__ import annotations
 
-import sys
+import functools
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, ParamSpec
 
 import typer
 from rich.console import Console
@@ -23,15 +25,40 @@ from fargasim.units import format_duration
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    pretty_exceptions_enable=False,
     help="fargasim: simulate AWS Fargate services on Amazon ECS (placement, start-up, scaling, cost).",
 )
 out = Console()
 err = Console(stderr=True)
 
 EXIT_BAD_INPUT = 2
+P = ParamSpec("P")
+
+
+def guarded(command: Callable[P, None]) -> Callable[P, None]:
+    """Run a command inside :func:`reported_errors`."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
+        with reported_errors():
+            command(*args, **kwargs)
+
+    return wrapper
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Print a :class:`FargasimError` as its one-line messages and exit 2, never a traceback."""
+    try:
+        yield
+    except FargasimError as exc:
+        for line in str(exc).splitlines() or ["error"]:
+            err.print(line, markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
 @app.command()
+@guarded
 def run(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
     out_dir: Annotated[
@@ -57,14 +84,18 @@ def run(
         disable=not err.is_terminal,
     ) as bar:
         job = bar.add_task(f"{sc.name} ({format_duration(sc.duration)})", total=1.0)
-        result = simulate(sc, seed=seed, engine=engine, progress=lambda f: bar.update(job, completed=f))
+        result = simulate(
+            sc, seed=seed, engine=engine, progress=lambda f: bar.update(job, completed=f)
+        )
     try:
         result.write(target)
     except OSError as exc:
         raise FargasimError(f"{target}: cannot write results: {exc.strerror or exc}") from exc
     elapsed = time.perf_counter() - started
     summary = result.summary
-    table = Table(title=f"{sc.name} · seed {summary.seed} · {format_duration(sc.duration)} simulated in {elapsed:.1f} s")
+    table = Table(
+        title=f"{sc.name} · seed {summary.seed} · {format_duration(sc.duration)} simulated in {elapsed:.1f} s"
+    )
     table.add_column("service")
     table.add_column("tasks launched", justify="right")
     table.add_column("peak running", justify="right")
@@ -85,6 +116,7 @@ def run(
 
 
 @app.command()
+@guarded
 def validate(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")]) -> None:
     """Check a scenario without running it; list what is accepted but not simulated."""
     from fargasim.scenario.loader import load_scenario_with_notes
@@ -99,6 +131,7 @@ def validate(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")
 
 
 @app.command()
+@guarded
 def price(
     cpu: Annotated[str, typer.Option(help='task CPU: units ("1024") or "1 vCPU"')],
     memory: Annotated[str, typer.Option(help='task memory: MiB ("2048") or "2 GB"')],
@@ -113,10 +146,18 @@ def price(
     from fargasim.billing import price as price_task
 
     quote = price_task(
-        cpu, memory, seconds, architecture=architecture, os=os, ephemeral_gib=ephemeral_gib,
-        capacity_provider=capacity_provider, region=region,
+        cpu,
+        memory,
+        seconds,
+        architecture=architecture,
+        os=os,
+        ephemeral_gib=ephemeral_gib,
+        capacity_provider=capacity_provider,
+        region=region,
     )
-    table = Table(title=f"{cpu} CPU / {memory} MiB, {capacity_provider}, {os}/{architecture}, {region}")
+    table = Table(
+        title=f"{cpu} CPU / {memory} MiB, {capacity_provider}, {os}/{architecture}, {region}"
+    )
     table.add_column("component")
     table.add_column("USD", justify="right")
     table.add_row("vCPU", f"{quote.vcpu_usd:.6f}")
@@ -129,7 +170,10 @@ def price(
 
 
 @app.command()
-def report(results: Annotated[Path, typer.Argument(help="a results folder written by run")]) -> None:
+@guarded
+def report(
+    results: Annotated[Path, typer.Argument(help="a results folder written by run")],
+) -> None:
     """(Re)build report.html from a results folder."""
     from fargasim.report import write_report
 
@@ -138,24 +182,9 @@ def report(results: Annotated[Path, typer.Argument(help="a results folder writte
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the app, turning fargasim's errors into exit status 2."""
-    try:
-        app(args=argv, standalone_mode=False)
-    except FargasimError as exc:
-        for line in str(exc).splitlines() or ["error"]:
-            err.print(line, markup=False, highlight=False, soft_wrap=True)
-        sys.exit(EXIT_BAD_INPUT)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(130)
-        raise
+    """Entry point (``fargasim``, ``python -m fargasim``). Exits 2 on bad input: a fargasim
+    error (printed as located one-line messages) or a command-line usage error."""
+    app(args=argv, prog_name="fargasim")
 
 
 if __name__ == "__main__":

@@ -169,7 +169,7 @@ class Model:
 
     def sample_times(self) -> np.ndarray:
         interval = self.scenario.output.sample_interval
-        count = int(math.floor(self.scenario.duration / interval + 1e-9)) + 1
+        count = math.floor(self.scenario.duration / interval + 1e-9) + 1
         return np.arange(count, dtype=np.float64) * interval
 
 
@@ -288,13 +288,7 @@ def _assemble(model: Model, seed: int, engine: str, series: _Sampler) -> Result:
         cpu_units=np.array([t.cpu_units for t in tasks], dtype=np.int64),
         memory_mib=np.array([t.memory_mib for t in tasks], dtype=np.int64),
         ephemeral_gib=np.array(
-            [
-                float(taskdefs[t.service].ephemeralStorage.sizeInGiB)
-                if taskdefs[t.service].ephemeralStorage is not None
-                else 20.0
-                for t in tasks
-            ],
-            dtype=np.float64,
+            [_ephemeral_gib(taskdefs[t.service]) for t in tasks], dtype=np.float64
         ),
         architecture=np.array(
             [taskdefs[t.service].runtimePlatform.cpuArchitecture for t in tasks], dtype=str
@@ -307,7 +301,12 @@ def _assemble(model: Model, seed: int, engine: str, series: _Sampler) -> Result:
         stop=stop,
     )
     table = PriceTable.resolve(scenario.region, scenario.pricing.rates)
-    charges = charge(usage, table, scenario.pricing, size_rules=SizeRules(allow_32_vcpu=scenario.model.allow_32_vcpu))
+    charges = charge(
+        usage,
+        table,
+        scenario.pricing,
+        size_rules=SizeRules(allow_32_vcpu=scenario.model.allow_32_vcpu),
+    )
     series.columns["costUsd"] = cumulative_cost(usage, charges, series.times)
 
     def col(values: list[Any]) -> np.ndarray:
@@ -392,6 +391,12 @@ def _assemble(model: Model, seed: int, engine: str, series: _Sampler) -> Result:
         cost=cost,
         digits={"costUsd": 9},
     )
+
+
+def _ephemeral_gib(taskdef: TaskDefinitionSpec) -> float:
+    """The task's ephemeral storage: 20 GiB unless the task definition asks for more (§2.2)."""
+    storage = taskdef.ephemeralStorage
+    return float(storage.sizeInGiB) if storage is not None else 20.0
 
 
 def _money(value: float) -> float:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Generator
 from enum import IntEnum
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import simpy
@@ -73,7 +73,7 @@ class Context:
         event = simpy.Event(self.env)
         event._ok = True
         event._value = None
-        self.env.schedule(event, int(phase), delay)
+        self.env.schedule(event, cast(Any, int(phase)), delay)
         return event
 
     def signal(self, phase: Phase) -> simpy.Event:
@@ -88,7 +88,7 @@ class Context:
             return
         event._ok = True
         event._value = None
-        self.env.schedule(event, getattr(event, "phase", int(Phase.STATE)), 0)
+        self.env.schedule(event, cast(Any, getattr(event, "phase", int(Phase.STATE))), 0)
 
     def process(self, generator: Generator[simpy.Event, Any, Any]) -> simpy.Process:
         return self.env.process(generator)

@@ -31,9 +31,9 @@ def sample(dist: Distribution, rng: np.random.Generator, size: int) -> FloatArra
     ):
         return np.full(size, float(dist.mean))
     if dist.distribution == "exponential":
-        return rng.exponential(dist.mean, size)
+        return np.asarray(rng.exponential(dist.mean, size), dtype=np.float64)
     mu, sigma = lognormal_params(dist.mean, dist.cv)
-    return rng.lognormal(mu, sigma, size)
+    return np.asarray(rng.lognormal(mu, sigma, size), dtype=np.float64)
 
 
 def sample_one(dist: Distribution, rng: np.random.Generator) -> float:
@@ -68,7 +68,7 @@ def sample_sums(
         or dist.mean == 0
         or (dist.distribution == "lognormal" and dist.cv == 0)
     ):
-        return counts * float(dist.mean)
+        return np.asarray(counts * float(dist.mean), dtype=np.float64)
     if dist.distribution == "exponential":
         out[positive] = rng.gamma(counts[positive].astype(np.float64), dist.mean)
         return out

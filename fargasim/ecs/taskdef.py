@@ -41,9 +41,10 @@ MAX_CONTAINERS = 10
 MAX_STOP_TIMEOUT = 120
 
 
-def fargate_problems(td: Mapping[str, Any], rules: SizeRules = SizeRules()) -> Found:
+def fargate_problems(td: Mapping[str, Any], rules: SizeRules | None = None) -> Found:
     """Every reason Fargate would refuse task definition ``td`` (its RegisterTaskDefinition
     input), as ``(relative path, message)`` pairs."""
+    rules = rules or SizeRules()
     found: Found = []
     mode = td.get("networkMode")
     if mode != "awsvpc":

@@ -205,8 +205,10 @@ def _data_path(data: Any, loc: Sequence[str | int]) -> tuple[Path, bool]:
     node = data
     complete = True
     for element in loc:
-        if (isinstance(node, dict) and isinstance(element, str) and element in node) or (isinstance(node, list) and isinstance(element, int) and 0 <= element < len(node)):
-            node = node[element]
+        if (isinstance(node, dict) and isinstance(element, str) and element in node) or (
+            isinstance(node, list) and isinstance(element, int) and 0 <= element < len(node)
+        ):
+            node = node[element]  # type: ignore[index]
             path.append(element)
         else:
             complete = False
@@ -273,7 +275,12 @@ def _expected_keys(data: Any, path: Path) -> list[str]:
                 annotation = args[-1]
             else:
                 return []
-        node = node[element] if isinstance(node, (dict, list)) else None
+        if isinstance(node, dict) and isinstance(element, str):
+            node = node.get(element)
+        elif isinstance(node, list) and isinstance(element, int) and element < len(node):
+            node = node[element]
+        else:
+            node = None
     annotation = _pick(annotation, node)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return [f.alias or name for name, f in annotation.model_fields.items()]
@@ -408,7 +415,8 @@ def _semantic_problems(doc: Document, sc: Scenario) -> list[Problem]:
         if target.ResourceId not in service_ids:
             add(
                 ("scalableTargets", i, "ResourceId"),
-                f"{target.ResourceId!r} names no service (write service/<cluster>/<serviceName>){_hint(target.ResourceId, list(service_ids))}",
+                f"{target.ResourceId!r} names no service (write service/<cluster>/<serviceName>)"
+                + _hint(target.ResourceId, list(service_ids)),
             )
         registered.add(target.ResourceId)
         if target.ServiceNamespace != "ecs":
@@ -421,15 +429,16 @@ def _semantic_problems(doc: Document, sc: Scenario) -> list[Problem]:
                 ("scalableTargets", i, "ScalableDimension"),
                 "must be ecs:service:DesiredCount for an ECS service",
             )
-    for section, items in (
-        ("scalingPolicies", sc.scaling_policies),
-        ("scheduledActions", sc.scheduled_actions),
-    ):
-        for i, item in enumerate(items):
-            if item.ResourceId not in registered:
+    resource_ids = {
+        "scalingPolicies": [p.ResourceId for p in sc.scaling_policies],
+        "scheduledActions": [a.ResourceId for a in sc.scheduled_actions],
+    }
+    for section, ids in resource_ids.items():
+        for i, resource_id in enumerate(ids):
+            if resource_id not in registered:
                 add(
                     (section, i, "ResourceId"),
-                    f"{item.ResourceId!r} is not a registered scalable target (scalableTargets)",
+                    f"{resource_id!r} is not a registered scalable target (scalableTargets)",
                 )
 
     seen_workloads: set[str] = set()
@@ -568,15 +577,12 @@ def _notes(doc: Document, sc: Scenario) -> list[Note]:
                 item, spec.operation, spec.simulated, extra_members=spec.extra_members
             ):
                 note(_first_path(item, (section, i), dotted), "accepted, not simulated")
-    for i, svc in enumerate(sc.services):
-        if svc.loadBalancers:
-            pass  # reported above through not_simulated
     if "account" in data:
         note(
             ("account",),
             "accepted, not simulated yet (launch limits and quotas arrive with the platform release)",
         )
-    for i, metric in enumerate(sc.custom_metrics):
+    for i in range(len(sc.custom_metrics)):
         note(
             ("customMetrics", i),
             "accepted, not simulated yet (CloudWatch metrics arrive with auto-scaling)",

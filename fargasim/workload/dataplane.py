@@ -72,7 +72,7 @@ class _StepLog:
         i = np.searchsorted(t, edges, side="right") - 1
         i = np.clip(i, 0, None)
         at_edges = cum[i] + v[i] * (edges - t[i])
-        result = np.diff(at_edges)
+        result: FloatArray = np.asarray(np.diff(at_edges), dtype=np.float64)
         last = float(edges[-1])
         keep = int(np.searchsorted(t, last, side="right")) - 1
         self.times = [last, *self.times[keep + 1 :]]
