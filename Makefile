@@ -9,13 +9,13 @@ PY     := $(BIN)/python
 # A virtualenv with fargasim installed (editable); the stamp is rebuilt when pyproject.toml changes.
 $(VENV)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install -qq --upgrade pip
+	$(PY) -m pip install -qq -e .
 	touch $@
 
 # The same plus the dev extra (pytest, hypothesis, ruff, mypy, pytest-benchmark).
 $(VENV)/.dev: $(VENV)/.runtime
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install -qq -e '.[dev]'
 	touch $@
 
 demo: $(VENV)/.runtime

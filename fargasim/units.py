@@ -32,6 +32,10 @@ def parse_duration(value: object) -> float:
         seconds = float(value)
     elif isinstance(value, str):
         text = value.strip()
+        if re.fullmatch(r"0\d+(?:\.\d+)?", text):
+            # The YAML 1.1 octal trap (DESIGN §3, yamlio): is "012" 12 s or octal 10 s?
+            plain = "0" + text.lstrip("0") if text.lstrip("0")[:1] in ("", ".") else text.lstrip("0")
+            raise ValueError(f"{text!r} has a leading zero: write {plain} (seconds)")
         if re.fullmatch(r"\d+(?:\.\d+)?", text):
             seconds = float(text)
         else:

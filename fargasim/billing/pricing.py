@@ -20,11 +20,10 @@ AWS behaviour modelled here:
   ``pricing.armSpotSupported`` is false (the 2023 rule, §7.2).
 
 Floating point: a duration is compared with whole seconds with a tolerance of
-:data:`BILLING_TOLERANCE_SECONDS` (5e-11 s), so that clock arithmetic such as ``60.1 - 0.1``
-(``59.99999999999999`` or ``60.00000000000001``) bills 60 s while ``60.0000000001`` (1e-10 s
-more than a minute) bills 61 s. 5e-11 s is about 3 units in the last place of a simulation clock
-at one day (86 400 s) and 1 unit at three days (2^18 s); longer simulations whose durations land
-on exact whole seconds may see one extra second billed when the clock's rounding exceeds it.
+:data:`BILLING_TOLERANCE_SECONDS` (1 µs, the resolution fargasim writes times at), so that clock
+arithmetic such as ``60.1 - 0.1`` (``59.99999999999999`` or ``60.00000000000001``) bills 60 s,
+even on clocks of several weeks (2^21 s) where one unit in the last place is about 2e-10 s, while
+a task that ran 2 µs over a minute bills 61 s.
 """
 
 from __future__ import annotations
@@ -79,7 +78,7 @@ LINUX_MINIMUM_SECONDS = 60
 #: any additional storage that you configure" (§1.1).
 FREE_EPHEMERAL_GIB = DEFAULT_EPHEMERAL_GIB
 #: A duration within this many seconds above a whole second bills that whole second (module doc).
-BILLING_TOLERANCE_SECONDS = 5e-11
+BILLING_TOLERANCE_SECONDS = 1e-6
 
 _PRICES_PACKAGE = "fargasim.billing"
 _PRICES_DIR = "prices"

@@ -28,6 +28,7 @@ class _Own(BaseModel):
         populate_by_name=True,
         extra="forbid",
         frozen=True,
+        strict=True,  # like the scenario's own sections: "off" or "0.3" in quotes is refused
         use_attribute_docstrings=True,
     )
 

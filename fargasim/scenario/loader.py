@@ -221,7 +221,7 @@ def _pydantic_problems(doc: Document, exc: ValidationError, skip: set[Path]) -> 
         loc = tuple(error["loc"])
         if len(loc) >= 2 and (loc[0], loc[1]) in skip:
             continue
-        path, complete = _data_path(doc.data, loc)
+        path, _ = _data_path(doc.data, loc)
         kind = error["type"]
         message = str(error["msg"])
         if message.startswith("Value error, "):
@@ -236,12 +236,12 @@ def _pydantic_problems(doc: Document, exc: ValidationError, skip: set[Path]) -> 
             hint = _did_you_mean(str(key), expected)
             problems.append(doc.problem(path, f"unknown field '{key}'{hint}", key=True))
             continue
-        if kind in ("literal_error", "union_tag_invalid") or complete:
-            value = error.get("input")
-            shown = f" (got {value!r})" if isinstance(value, (str, int, float, bool)) else ""
-            problems.append(doc.problem(path, f"{message}{shown}"))
-        else:
-            problems.append(doc.problem(path, message))
+        value = error.get("input")
+        shown = ""
+        quoted = f"got {value!r}" in message or (isinstance(value, str) and repr(value) in message)
+        if isinstance(value, (str, int, float, bool)) and not quoted:
+            shown = f" (got {value!r})"  # unless the message already quotes the value
+        problems.append(doc.problem(path, f"{message}{shown}"))
     return problems
 
 

@@ -54,10 +54,15 @@ PositiveDuration = Annotated[Duration, AfterValidator(_positive)]
 
 
 class Own(BaseModel):
-    """Base of fargasim's own sections: camelCase keys, unknown keys refused, immutable."""
+    """Base of fargasim's own sections: camelCase keys, unknown keys refused, immutable.
+
+    ``strict``: a value must already have its field's type (numbers may be ints or floats), so
+    YAML 1.1 traps the strict YAML loader keeps as text (``poisson: off``, ``seed: 012``) are
+    errors here rather than being coerced to ``False`` and ``12``.
+    """
 
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True, strict=True
     )
 
 
@@ -363,7 +368,7 @@ class MetricPoint(Own):
 class CustomMetricSpec(BaseModel):
     """A user metric series, CloudWatch-named (``MetricName``, ``Namespace``, ``Dimensions``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     MetricName: str
     Namespace: str

@@ -66,16 +66,19 @@ def test_whole_and_fractional_seconds(seconds: float, billed: int) -> None:
 
 
 def test_float_tolerance_of_the_rounding() -> None:
-    """§1.1 rounding, in floating point (tolerance 5e-11 s, fargasim.billing.pricing docstring):
-    1e-10 s beyond a minute is a 61st second; float noise around 60 s is not."""
-    assert price(1024, 2048, 60.0000000001).billed_seconds == 61
-    assert price(1024, 2048, 60 + 2e-10).billed_seconds == 61
+    """§1.1 rounding, in floating point (tolerance 1 µs, fargasim.billing.pricing docstring):
+    2 µs beyond a minute is a 61st second; float noise around 60 s is not."""
+    assert price(1024, 2048, 60.000002).billed_seconds == 61
+    assert price(1024, 2048, 60 + 2e-6).billed_seconds == 61
+    assert price(1024, 2048, 60.0000000001).billed_seconds == 60
+    assert price(1024, 2048, 60 + 5e-7).billed_seconds == 60
     assert price(1024, 2048, 60.1 - 0.1).billed_seconds == 60
     assert price(1024, 2048, sum([0.1] * 600)).billed_seconds == 60  # 60.00000000000x
     assert price(1024, 2048, 60 + 1e-12).billed_seconds == 60
     assert price(1024, 2048, 60 + 4e-11).billed_seconds == 60
     assert price(1024, 2048, 59.999999999999).billed_seconds == 60
     assert price(1024, 2048, (1_000_000.3 + 120.0) - 1_000_000.3).billed_seconds == 120
+    assert price(1024, 2048, (1_814_400.7 + 90.0) - 1_814_400.7).billed_seconds == 90  # 3 weeks
 
 
 def test_a_linux_x86_task_by_component() -> None:
