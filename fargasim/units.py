@@ -34,7 +34,8 @@ def parse_duration(value: object) -> float:
         text = value.strip()
         if re.fullmatch(r"0\d+(?:\.\d+)?", text):
             # The YAML 1.1 octal trap (DESIGN §3, yamlio): is "012" 12 s or octal 10 s?
-            plain = "0" + text.lstrip("0") if text.lstrip("0")[:1] in ("", ".") else text.lstrip("0")
+            plain = text.lstrip("0")
+            plain = "0" + plain if plain[:1] in ("", ".") else plain
             raise ValueError(f"{text!r} has a leading zero: write {plain} (seconds)")
         if re.fullmatch(r"\d+(?:\.\d+)?", text):
             seconds = float(text)
