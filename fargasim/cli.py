@@ -124,8 +124,11 @@ def validate(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")
     sc, notes = load_scenario_with_notes(scenario)
     out.print(
         f"[green]ok[/green] {scenario}: scenario {sc.name!r}, {len(sc.task_definitions)} task "
-        f"definition(s), {len(sc.services)} service(s), {format_duration(sc.duration)}"
+        f"definition(s), {len(sc.services)} service(s), {format_duration(sc.duration)}",
+        soft_wrap=True,
     )
+    if notes:
+        out.print(f"{len(notes)} field(s) accepted but not simulated:", soft_wrap=True)
     for note in notes:
         out.print(note.render(), markup=False, highlight=False, soft_wrap=True)
 
@@ -156,7 +159,8 @@ def price(
         region=region,
     )
     table = Table(
-        title=f"{cpu} CPU / {memory} MiB, {capacity_provider}, {os}/{architecture}, {region}"
+        min_width=60,
+        title=f"{cpu} CPU / {memory} MiB, {capacity_provider}, {os}/{architecture}, {region}",
     )
     table.add_column("component")
     table.add_column("USD", justify="right")

@@ -170,7 +170,10 @@ class Model:
     def sample_times(self) -> np.ndarray:
         interval = self.scenario.output.sample_interval
         count = math.floor(self.scenario.duration / interval + 1e-9) + 1
-        return np.arange(count, dtype=np.float64) * interval
+        times = np.arange(count, dtype=np.float64) * interval
+        if times[-1] < self.scenario.duration - 1e-9:
+            times = np.append(times, self.scenario.duration)  # the last row is the end of the run
+        return times
 
 
 def simulate(
@@ -181,7 +184,10 @@ def simulate(
 ) -> Result:
     """Run ``scenario`` once; the same scenario and seed give the same result, byte for byte."""
     if engine not in ENGINES:
-        raise SimulationError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
+        raise SimulationError(
+            f"unknown engine {engine!r}: use 'vectorized' (the exact engine arrives with the "
+            "request model)"
+        )
     if engine == "exact":
         raise SimulationError(
             "the exact (per-request) engine arrives with the request model; use engine "

@@ -96,8 +96,8 @@ def mib_to_gib(mib: float) -> float:
     return mib / MIB_PER_GIB
 
 
-_VCPU_TEXT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*vcpu\s*$", re.IGNORECASE)
-_GB_TEXT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*gb\s*$", re.IGNORECASE)
+_VCPU_TEXT = re.compile(r"^\s*(\d*\.?\d+)\s*vcpu\s*$", re.IGNORECASE)  # ".25 vCPU" as in §2.1
+_GB_TEXT = re.compile(r"^\s*(\d*\.?\d+)\s*gb\s*$", re.IGNORECASE)
 
 
 def parse_cpu_units(value: object) -> int:

@@ -114,6 +114,7 @@ class Task:
     stopped_at: float = float("nan")
     stop_code: str = ""
     stopped_reason: str = ""
+    stop_requested: bool = False  # a stop was sent; a second would crash the stopping process
     process: simpy.Process | None = field(default=None, repr=False)
 
     @property

@@ -163,8 +163,10 @@ class ServiceScheduler:
             self.events.stopped(self.ctx.now, self.name, starting, running=False)
 
     def stop_task(self, task: Task, code: StopCode, reason: str) -> None:
-        """Ask a task to stop (its process leaves the active set on its next state change)."""
-        if task.process is not None and task.state <= TaskState.RUNNING:
+        """Ask a task to stop (its process leaves the active set on its next state change).
+        Only the first request counts: the task is already on its way to STOPPED."""
+        if task.process is not None and task.state <= TaskState.RUNNING and not task.stop_requested:
+            task.stop_requested = True
             task.process.interrupt(StopRequest(code, reason))
 
     def _task_id(self, index: int) -> str:

@@ -25,6 +25,7 @@ import dataclasses
 import difflib
 import functools
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -261,6 +262,15 @@ def _numeric_text(value: str) -> bool:
     return True
 
 
+def _number_text_hint(text: str) -> str:
+    """How to write numeric text as a number: unquoted, and without a leading zero (the strict
+    YAML loader keeps ``012`` as text, since YAML 1.1 would read it as octal 10)."""
+    if re.match(r"[-+]?0[0-9]", text):
+        number = int(text) if text.lstrip("+-").isdigit() else float(text)
+        return f"write {number} without the leading zero: as written it is text"
+    return f"write {text} without quotes"
+
+
 def _is_timestamp_text(value: str) -> bool:
     text = value.strip()
     if text.endswith(("Z", "z")):
@@ -358,7 +368,7 @@ class _Validator:
         if not _is_int(value):
             hint = ""
             if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
-                hint = f"write {value.strip()} without quotes"
+                hint = _number_text_hint(value.strip())
             elif isinstance(value, float) and value.is_integer():
                 hint = f"write {int(value)}"
             self.type_error(path, "an integer", value, hint)
@@ -372,7 +382,7 @@ class _Validator:
         if not _is_number(value):
             hint = ""
             if isinstance(value, str) and _numeric_text(value.strip()):
-                hint = f"write {value.strip()} without quotes"
+                hint = _number_text_hint(value.strip())
             self.type_error(path, "a number", value, hint)
             return
         assert isinstance(value, (int, float))

@@ -217,18 +217,55 @@ def _data_path(data: Any, loc: Sequence[str | int]) -> tuple[Path, bool]:
 
 def _pydantic_problems(doc: Document, exc: ValidationError, skip: set[Path]) -> list[Problem]:
     problems = []
-    for error in exc.errors(include_url=False):
+    errors = [
+        e
+        for e in exc.errors(include_url=False)
+        if not (len(e["loc"]) >= 2 and (e["loc"][0], e["loc"][1]) in skip)
+    ]
+    # A misspelt key already says "did you mean '<name>'?": no "missing '<name>'" beside it.
+    guessed: set[tuple[Path, str]] = set()
+    for error in errors:
+        if error["type"] == "extra_forbidden":
+            path, _ = _data_path(doc.data, tuple(error["loc"]))
+            guess = _guess(str(error["loc"][-1]), _expected_keys(doc.data, path[:-1]))
+            if guess is not None:
+                guessed.add((path[:-1], guess))
+    for error in errors:
         loc = tuple(error["loc"])
-        if len(loc) >= 2 and (loc[0], loc[1]) in skip:
-            continue
         path, _ = _data_path(doc.data, loc)
         kind = error["type"]
         message = str(error["msg"])
         if message.startswith("Value error, "):
             message = message[len("Value error, ") :]
+        if kind == "literal_error" and loc == ("fargasim",):
+            problems.append(
+                doc.problem(
+                    path, f"this fargasim reads scenario format 1, not {error.get('input')!r}"
+                )
+            )
+            continue
         if kind == "missing":
             field = loc[-1]
-            problems.append(doc.problem(path, f"missing required field '{field}'"))
+            if (path, str(field)) not in guessed:
+                where = path or (str(field),)  # a missing top-level section: name it
+                problems.append(doc.problem(where, f"missing required field '{field}'"))
+            continue
+        if kind in ("union_tag_invalid", "union_tag_not_found"):
+            # A tagged union such as workload arrivals: name the tag field, not pydantic's terms.
+            ctx = error.get("ctx") or {}
+            tag_field = str(ctx.get("discriminator", "")).strip("'")
+            if kind == "union_tag_not_found":
+                problems.append(doc.problem(path, f"missing required field '{tag_field}'"))
+                continue
+            options = [t.strip(" '") for t in str(ctx.get("expected_tags", "")).split(",")]
+            tag = str(ctx.get("tag"))
+            hint = _hint(tag, options)
+            problems.append(
+                doc.problem(
+                    (*path, tag_field),
+                    f"unknown {tag_field} {tag!r}: choose one of {', '.join(options)}{hint}",
+                )
+            )
             continue
         if kind == "extra_forbidden":
             key = loc[-1]
@@ -245,15 +282,21 @@ def _pydantic_problems(doc: Document, exc: ValidationError, skip: set[Path]) -> 
     return problems
 
 
+def _guess(key: str, expected: list[str]) -> str | None:
+    """The expected field ``key`` most likely misspells, if any."""
+    lowered = {e.lower(): e for e in expected}
+    if key.lower() in lowered:
+        return lowered[key.lower()]
+    close = get_close_matches(key, expected, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def _did_you_mean(key: str, expected: list[str]) -> str:
     if not expected:
         return ""
-    lowered = {e.lower(): e for e in expected}
-    if key.lower() in lowered:
-        return f"; did you mean '{lowered[key.lower()]}'?"
-    close = get_close_matches(key, expected, n=1, cutoff=0.6)
-    if close:
-        return f"; did you mean '{close[0]}'?"
+    guess = _guess(key, expected)
+    if guess is not None:
+        return f"; did you mean '{guess}'?"
     return f"; valid fields here: {', '.join(expected[:12])}"
 
 
@@ -570,7 +613,7 @@ def _notes(doc: Document, sc: Scenario) -> list[Note]:
             if not spec.simulated:
                 note(
                     (section, i),
-                    f"accepted, not simulated yet ({spec.later} arrive with a later release)",
+                    f"accepted, not simulated yet ({spec.later}: a later release)",
                 )
                 continue
             for dotted in not_simulated(
@@ -580,26 +623,26 @@ def _notes(doc: Document, sc: Scenario) -> list[Note]:
     if "account" in data:
         note(
             ("account",),
-            "accepted, not simulated yet (launch limits and quotas arrive with the platform release)",
+            "accepted, not simulated yet (launch limits and quotas: a later release)",
         )
     for i in range(len(sc.custom_metrics)):
         note(
             ("customMetrics", i),
-            "accepted, not simulated yet (CloudWatch metrics arrive with auto-scaling)",
+            "accepted, not simulated yet (CloudWatch metrics: a later release)",
         )
     for i, event in enumerate(sc.events):
         update = event.update_service
         if event.az_outage is not None:
             note(
                 ("events", i, "azOutage"),
-                "accepted, not simulated yet (faults arrive with the platform release)",
+                "accepted, not simulated yet (faults: a later release)",
             )
         if update is not None and (update.task_definition or update.deployment_configuration):
             note(
                 ("events", i, "updateService"),
                 "only desiredCount is simulated yet (deployments arrive with the platform release)",
             )
-    return notes
+    return sorted(notes, key=lambda n: (n.file, n.line, n.column, n.path))
 
 
 def _first_path(item: Any, prefix: Path, dotted: str) -> Path:

@@ -11,7 +11,7 @@ Per service and per tick ``k`` of length ``dt`` (``model.tick``):
 * Work beyond capacity waits (a fluid queue): ``b_k = max(0, b_{k−1} + W_k − C_k)`` (Lindley's
   recursion, solved for a whole window at once with cumulative sums), and the CPU used is
   ``u_k = b_{k−1} + W_k − b_k``. Work that arrives while no task serves is dropped (the load
-  balancer has no target).
+  balancer has no target), though it still counts in the request rate.
 * CPU utilization is ``u_k`` over the vCPU-seconds of RUNNING tasks (§11: the service average over
   RUNNING tasks, relative to the task-level CPU, never above 100 %).
 * Memory utilization is ``baseMemoryMiB`` per RUNNING task plus ``request.memoryMiB`` per request
@@ -122,15 +122,15 @@ class ServiceFlow:
             used = idle
             in_flight = np.zeros_like(dt)
         else:
-            counts = self.pattern.counts(edges[:-1], edges[1:], self.rng)
-            counts = np.where(serving_s > 0, counts, 0)
+            arrived = self.pattern.counts(edges[:-1], edges[1:], self.rng)
+            counts = np.where(serving_s > 0, arrived, 0)  # no serving task: the ALB returns 503
             work = sample_sums(self.workload.request.cpu_seconds, counts, self.work_rng)
             capacity = serving_s * self.per_task_vcpu
             backlog = _lindley(self.backlog, work - capacity)
             previous = np.concatenate(([self.backlog], backlog[:-1]))
             used_work = previous + work - backlog
             self.backlog = float(backlog[-1])
-            totals.arrivals += float(counts.sum())
+            totals.arrivals += float(arrived.sum())
             used = np.minimum(used_work + idle, running_s * self.vcpu)
             mean_cpu = max(self.workload.request.cpu_seconds.mean, 1e-12)
             in_flight = used_work / dt + backlog / mean_cpu

@@ -15,6 +15,7 @@ size/pullBandwidth + size/(extractMiBpsPerVcpu · min(vCPU, extractMaxVcpu)) + c
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -174,12 +175,12 @@ def test_more_vcpu_extracts_faster_up_to_the_cap(size: float) -> None:
     assert DEFAULTS.extract_max_vcpu == 4.0  # the cap this test's vCPU list straddles
     for v, e in zip(vcpus, extract, strict=True):
         assert e == pytest.approx(size / (DEFAULTS.extract_mibps_per_vcpu * min(v, 4)))
-    assert all(a > b for a, b in zip(extract[:5], extract[1:5], strict=False))
+    assert all(a > b for a, b in itertools.pairwise(extract[:5]))
     assert extract[4] == extract[5] == extract[6]
     running = [
         draw_startup(DEFAULTS, "web", size, v, np.random.default_rng(1)).to_running for v in vcpus
     ]
-    assert all(a >= b for a, b in zip(running, running[1:], strict=False))
+    assert all(a >= b for a, b in itertools.pairwise(running))
 
 
 def test_service_override_of_app_start() -> None:
@@ -232,7 +233,9 @@ def test_stop_timeout(timeouts: tuple[int | None, ...], expected: float) -> None
 
 
 @pytest.mark.parametrize(("exit_seconds", "timeout", "expected"), [(50, 30, 30), (10, 30, 10)])
-def test_app_exit_is_cut_at_stop_timeout(exit_seconds: float, timeout: float, expected: float) -> None:
+def test_app_exit_is_cut_at_stop_timeout(
+    exit_seconds: float, timeout: float, expected: float
+) -> None:
     """§3.2: SIGTERM, then SIGKILL after stopTimeout: the app's exit never takes longer."""
     spec = ShutdownSpec.model_validate(
         {
