@@ -147,8 +147,8 @@ def _lindley(start: float, increments: FloatArray) -> FloatArray:
     """``b_k = max(0, b_{k−1} + x_k)`` for all ``k`` at once: with ``S_k = Σ_{j≤k} x_j``,
     ``b_k = S_k − min(−b_0, min_{j≤k} S_j)``."""
     s = np.cumsum(increments)
-    floor = np.minimum(np.minimum.accumulate(s), 0.0 - start)
-    return np.maximum(s - np.minimum(floor, -start), 0.0)
+    floor = np.minimum(np.minimum.accumulate(s), -start)
+    return np.maximum(s - floor, 0.0)
 
 
 class DataPlane:
