@@ -25,23 +25,22 @@ from fargasim.ecs.service import ServiceScheduler
 from fargasim.ecs.sizes import SizeRules
 from fargasim.ecs.startup import draw_shutdown, draw_startup, image_size_mib, stop_timeout
 from fargasim.errors import SimulationError
-from fargasim.result import Columns, CostSummary, Result, ServiceSummary, Summary
+from fargasim.result import (
+    ACTIVITY_COLUMNS,
+    SERVICE_SERIES,
+    TASK_COLUMNS,
+    Columns,
+    CostSummary,
+    Result,
+    ServiceSummary,
+    Summary,
+)
 from fargasim.scenario.schema import Scenario, ServiceSpec, TaskDefinitionSpec
 from fargasim.units import cpu_units_to_vcpu, parse_cpu_units, parse_memory_mib
 from fargasim.workload.dataplane import DataPlane, ServiceFlow
 
 ENGINES = ("vectorized", "exact")
 Progress = Callable[[float], None]
-
-#: Columns of timeseries.csv per service, in order (issue 2, DESIGN.md §4).
-SERVICE_SERIES = (
-    "desiredCount",
-    "runningCount",
-    "pendingCount",
-    "cpuUtilization",
-    "memoryUtilization",
-    "requestRate",
-)
 
 
 class _ServiceState:
@@ -337,6 +336,7 @@ def _assemble(model: Model, seed: int, engine: str, series: _Sampler) -> Result:
             "costUsd": charges.total_usd,
         }
     )
+    assert tuple(tasks_table.names) == TASK_COLUMNS
     by_service = {s.serviceName: 0.0 for s in scenario.services}
     by_provider = {"FARGATE": 0.0, "FARGATE_SPOT": 0.0}
     for task, cost in zip(tasks, charges.total_usd, strict=True):
@@ -383,16 +383,7 @@ def _assemble(model: Model, seed: int, engine: str, series: _Sampler) -> Result:
         summary=summary,
         timeseries=Columns(series.columns),
         tasks=tasks_table,
-        scaling_activities=Columns(
-            {
-                "time": np.zeros(0),
-                "service": [],
-                "policyName": [],
-                "fromCapacity": np.zeros(0, dtype=np.int64),
-                "toCapacity": np.zeros(0, dtype=np.int64),
-                "cause": [],
-            }
-        ),
+        scaling_activities=Columns({name: [] for name in ACTIVITY_COLUMNS}),
         service_events=events,
         cost=cost,
         digits={"costUsd": 9},

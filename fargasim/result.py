@@ -32,6 +32,38 @@ from pydantic.alias_generators import to_camel
 
 from fargasim.scenario.schema import Scenario
 
+#: Columns of timeseries.csv for each service, after ``time`` and before ``costUsd``.
+SERVICE_SERIES = (
+    "desiredCount",
+    "runningCount",
+    "pendingCount",
+    "cpuUtilization",
+    "memoryUtilization",
+    "requestRate",
+)
+
+#: Columns of tasks.csv, in order.
+TASK_COLUMNS = (
+    "taskId",
+    "service",
+    "capacityProvider",
+    "availabilityZone",
+    "subnetId",
+    "cpu",
+    "memory",
+    "createdAt",
+    "pullStartedAt",
+    "runningAt",
+    "stoppingAt",
+    "stoppedAt",
+    "stopCode",
+    "billedSeconds",
+    "costUsd",
+)
+
+#: Columns of scaling_activities.csv, in order.
+ACTIVITY_COLUMNS = ("time", "service", "policyName", "fromCapacity", "toCapacity", "cause")
+
 
 class _Out(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)

@@ -103,35 +103,28 @@ _GB_TEXT = re.compile(r"^\s*(\d*\.?\d+)\s*gb\s*$", re.IGNORECASE)
 def parse_cpu_units(value: object) -> int:
     """ECS task CPU to CPU units: ``"1024"``, ``1024`` or ``"1 vCPU"`` (ECS converts the vCPU
     spelling to units when it registers a task definition, reference §2.1)."""
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a CPU size")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        text = value.strip()
-        if text.isdigit():
-            return int(text)
-        match = _VCPU_TEXT.match(text)
-        if match:
-            units = float(match.group(1)) * CPU_UNITS_PER_VCPU
-            if units == int(units):
-                return int(units)
-    raise ValueError(f'{value!r} is not a CPU size: write CPU units ("1024") or vCPU ("1 vCPU")')
+    return _parse_size(value, _VCPU_TEXT, CPU_UNITS_PER_VCPU, "CPU", '("1024") or vCPU ("1 vCPU")')
 
 
 def parse_memory_mib(value: object) -> int:
-    """ECS task memory to MiB: ``"2048"``, ``2048`` or ``"2 GB"`` (GB here is GiB, reference §1.1)."""
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a memory size")
-    if isinstance(value, int):
+    """ECS task memory to MiB: ``"2048"``, ``2048`` or ``"2 GB"`` (GB is GiB, reference §1.1)."""
+    return _parse_size(value, _GB_TEXT, MIB_PER_GIB, "memory", '("2048") or GB ("2 GB")')
+
+
+def _parse_size(
+    value: object, unit_text: re.Pattern[str], per_unit: int, what: str, hint: str
+) -> int:
+    """A whole number of base units, written as an integer, digits, or ``<number> <unit>``."""
+    if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, str):
         text = value.strip()
         if text.isdigit():
             return int(text)
-        match = _GB_TEXT.match(text)
+        match = unit_text.match(text)
         if match:
-            mib = float(match.group(1)) * MIB_PER_GIB
-            if mib == int(mib):
-                return int(mib)
-    raise ValueError(f'{value!r} is not a memory size: write MiB ("2048") or GB ("2 GB")')
+            amount = float(match.group(1)) * per_unit
+            if amount == int(amount):
+                return int(amount)
+    base = "CPU units" if what == "CPU" else "MiB"
+    raise ValueError(f"{value!r} is not a {what} size: write {base} {hint}")

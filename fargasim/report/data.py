@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fargasim.errors import ResultError
+from fargasim.result import ACTIVITY_COLUMNS, SERVICE_SERIES, TASK_COLUMNS
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -34,34 +35,7 @@ EVENTS_FILE = "service_events.jsonl"
 SUMMARY_FILE = "summary.json"
 
 #: Per-service time-series metrics, in the order the writer emits them.
-SERVICE_METRICS = (
-    "desiredCount",
-    "runningCount",
-    "pendingCount",
-    "cpuUtilization",
-    "memoryUtilization",
-    "requestRate",
-)
-
-TASK_COLUMNS = (
-    "taskId",
-    "service",
-    "capacityProvider",
-    "availabilityZone",
-    "subnetId",
-    "cpu",
-    "memory",
-    "createdAt",
-    "pullStartedAt",
-    "runningAt",
-    "stoppingAt",
-    "stoppedAt",
-    "stopCode",
-    "billedSeconds",
-    "costUsd",
-)
-
-ACTIVITY_COLUMNS = ("time", "service", "policyName", "fromCapacity", "toCapacity", "cause")
+SERVICE_METRICS = SERVICE_SERIES
 
 
 @dataclass(frozen=True)
