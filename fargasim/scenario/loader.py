@@ -394,6 +394,9 @@ def _semantic_problems(doc: Document, sc: Scenario) -> list[Problem]:
         if svc.serviceName in names:
             add((*at, "serviceName"), f"service {svc.serviceName!r} is defined twice")
         names.add(svc.serviceName)
+        raw_service = data["services"][i]
+        if "desiredCount" not in raw_service:
+            add(at, "missing required field 'desiredCount' (CreateService requires it for REPLICA)")
         family = task_definition_family(svc.taskDefinition)
         if family not in families:
             add(

@@ -944,6 +944,7 @@ taskDefinitions:
 services:
   - serviceName: web
     taskDefinition: web
+    desiredCount: 1
     networkConfiguration: {awsvpcConfiguration: {subnets: [subnet-a]}}
 """
 
@@ -1092,7 +1093,6 @@ def test_defaults_are_filled() -> None:
     """Defaults AWS documents: deploymentConfiguration 200 % / 100 % (§8.2), REPLICA (§8.1),
     strategy base and weight 0 in the API (§7.1), target-group health checks (§9)."""
     change = both(
-        lambda d: d["services"][0].pop("desiredCount"),
         strategy({"capacityProvider": "FARGATE", "weight": 1}),
         top(targetGroups=[{"Name": "web-tg", "Protocol": "HTTP", "Port": 80}]),
     )
@@ -1103,8 +1103,6 @@ def test_defaults_are_filled() -> None:
     assert web.schedulingStrategy == "REPLICA"
     assert web.healthCheckGracePeriodSeconds == 0  # §8.2 "default value of 0"
     assert web.cluster == "default"
-    # CreateService requires desiredCount for REPLICA; fargasim fills CloudFormation's 1.
-    assert web.desiredCount == 1
     assert web.capacityProviderStrategy[0].base == 0
     tg = sc.target_groups[0]
     assert (tg.HealthCheckIntervalSeconds, tg.HealthCheckTimeoutSeconds) == (30, 5)
@@ -1198,3 +1196,14 @@ def test_resolved_sample_needs_no_from_file(tmp_path: Path) -> None:
     assert again == short
     text = (tmp_path / "out" / "scenario.resolved.yaml").read_text(encoding="utf-8")
     assert "fromFile" not in text and "taskDefinitionArn" not in text
+
+
+def test_desired_count_is_required_for_a_replica_service() -> None:
+    """ECS CreateService: desiredCount "is required if schedulingStrategy is REPLICA or isn't
+    specified" (and Fargate services are REPLICA, §2.3)."""
+    text = changed(lambda d: d["services"][0].pop("desiredCount"))
+    with pytest.raises(ScenarioError) as info:
+        load_scenario_text(text, "no-desired.yaml")
+    assert any(
+        p.path == "services[0]" and "desiredCount" in p.message for p in info.value.problems
+    ), str(info.value)
