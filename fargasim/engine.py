@@ -15,7 +15,10 @@ from typing import Any
 import numpy as np
 import simpy
 
+from fargasim.autoscaling.build import build as build_autoscaling
+from fargasim.autoscaling.build import ecs_period_needed
 from fargasim.billing import PriceTable, Usage, charge, cumulative_cost
+from fargasim.cloudwatch import MetricKey, MetricStore
 from fargasim.core import Context, Phase
 from fargasim.ecs.capacity import StrategyItem
 from fargasim.ecs.events import EventLog
@@ -25,6 +28,7 @@ from fargasim.ecs.service import ServiceScheduler
 from fargasim.ecs.sizes import SizeRules
 from fargasim.ecs.startup import draw_shutdown, draw_startup, image_size_mib, stop_timeout
 from fargasim.errors import SimulationError
+from fargasim.monitoring import CustomMetric, ServiceMetrics
 from fargasim.result import (
     ACTIVITY_COLUMNS,
     SERVICE_SERIES,
@@ -35,6 +39,7 @@ from fargasim.result import (
     ServiceSummary,
     Summary,
 )
+from fargasim.scenario.scaling_checks import target_group_name
 from fargasim.scenario.schema import Scenario, ServiceSpec, TaskDefinitionSpec
 from fargasim.units import cpu_units_to_vcpu, parse_cpu_units, parse_memory_mib
 from fargasim.workload.dataplane import DataPlane, ServiceFlow
@@ -108,6 +113,43 @@ class Model:
                 id_prefix=f"{scenario.name}/{spec.cluster}/{spec.serviceName}",
             )
         self.ctx.process(self._timeline())
+        self.store = MetricStore()
+        self._publish_metrics(workloads)
+        self.autoscaling = build_autoscaling(
+            self.ctx,
+            scenario,
+            self.store,
+            dict(self.schedulers),
+            lambda name: self.state[name].running,
+        )
+
+    def _publish_metrics(self, workloads: dict[str, Any]) -> None:
+        """ECS service metrics, target-group request counts and custom metrics (§11)."""
+        scenario = self.scenario
+        delay = scenario.model.cloudwatch.publish_delay_seconds
+        for spec in scenario.services:
+            groups = [lb.targetGroupArn for lb in spec.loadBalancers if lb.targetGroupArn]
+            ServiceMetrics(
+                self.ctx,
+                self.dataplane,
+                self.store,
+                self.dataplane.flows[spec.serviceName],
+                spec.cluster,
+                ecs_period_needed(scenario, spec.cluster, spec.serviceName),
+                delay,
+                target_group_name(groups[0]) if groups else None,
+            )
+        for metric in scenario.custom_metrics:
+            points = sorted((p.at, p.value) for p in metric.series or [])
+            CustomMetric(
+                self.ctx,
+                self.store,
+                MetricKey.of(metric.Namespace, metric.MetricName, metric.Dimensions),
+                np.array([p[0] for p in points], dtype=np.float64),
+                np.array([p[1] for p in points], dtype=np.float64),
+                scenario.model.cloudwatch.custom_metric_interval_seconds,
+                delay,
+            )
 
     # -- control plane wiring -----------------------------------------------------------------
 
@@ -383,11 +425,82 @@ def _assemble(model: Model, seed: int, engine: str, series: _Sampler) -> Result:
         summary=summary,
         timeseries=Columns(series.columns),
         tasks=tasks_table,
-        scaling_activities=Columns({name: [] for name in ACTIVITY_COLUMNS}),
+        scaling_activities=_activities(model),
+        alarm_history=_alarm_history(model),
+        metrics=_metrics(model),
+        alarms=[_alarm_record(info) for info in model.autoscaling.alarm_info],
         service_events=events,
         cost=cost,
         digits={"costUsd": 9},
     )
+
+
+def _activities(model: Model) -> Columns:
+    rows = model.autoscaling.activities
+    table = Columns(
+        {
+            "time": np.array([a.time for a in rows], dtype=np.float64),
+            "service": [a.service for a in rows],
+            "policyName": [a.policy_name for a in rows],
+            "fromCapacity": np.array([a.from_capacity for a in rows], dtype=np.int64),
+            "toCapacity": np.array([a.to_capacity for a in rows], dtype=np.int64),
+            "cause": [a.cause for a in rows],
+        }
+    )
+    assert tuple(table.names) == ACTIVITY_COLUMNS
+    return table
+
+
+def _alarm_history(model: Model) -> Columns:
+    changes = sorted(
+        (c for alarm in model.autoscaling.alarms for c in alarm.history),
+        key=lambda c: (c.time, c.alarm),
+    )
+    return Columns(
+        {
+            "time": np.array([c.time for c in changes], dtype=np.float64),
+            "alarm": [c.alarm for c in changes],
+            "oldState": [c.old_state.value for c in changes],
+            "newState": [c.new_state.value for c in changes],
+            "reason": [c.reason for c in changes],
+        }
+    )
+
+
+def _metrics(model: Model) -> Columns:
+    """Every datapoint published, one row each (metrics.csv)."""
+    rows = [(key, dp) for key in sorted(model.store.keys()) for dp in model.store.datapoints(key)]
+    return Columns(
+        {
+            "timestamp": np.array([dp.timestamp for _, dp in rows], dtype=np.float64),
+            "period": np.array([dp.period for _, dp in rows], dtype=np.float64),
+            "visibleAt": np.array([dp.visible_at for _, dp in rows], dtype=np.float64),
+            "namespace": [key.namespace for key, _ in rows],
+            "metricName": [key.name for key, _ in rows],
+            "dimensions": [";".join(f"{k}={v}" for k, v in key.dimensions) for key, _ in rows],
+            "average": np.array([dp.stats.average for _, dp in rows], dtype=np.float64),
+            "minimum": np.array([dp.stats.minimum for _, dp in rows], dtype=np.float64),
+            "maximum": np.array([dp.stats.maximum for _, dp in rows], dtype=np.float64),
+            "sum": np.array([dp.stats.sum for _, dp in rows], dtype=np.float64),
+            "sampleCount": np.array([dp.stats.sample_count for _, dp in rows], dtype=np.float64),
+        }
+    )
+
+
+def _alarm_record(info: Any) -> dict[str, Any]:
+    return {
+        "name": info.name,
+        "namespace": info.metric.namespace,
+        "metricName": info.metric.name,
+        "dimensions": dict(info.metric.dimensions),
+        "statistic": info.statistic,
+        "period": info.period,
+        "threshold": info.threshold,
+        "comparisonOperator": info.comparison,
+        "service": info.service,
+        "policyName": info.policy,
+        "kind": info.kind,
+    }
 
 
 def _ephemeral_gib(taskdef: TaskDefinitionSpec) -> float:

@@ -2,7 +2,9 @@
 
 Files written by :meth:`Result.write` (times are float seconds since the start, money is USD,
 JSON keys are camelCase): ``summary.json``, ``timeseries.csv``, ``tasks.csv``,
-``scaling_activities.csv``, ``service_events.jsonl``, ``scenario.resolved.yaml`` and
+``scaling_activities.csv``, ``service_events.jsonl``, ``alarm_history.csv`` (every alarm state
+change with CloudWatch's reason), ``metrics.csv`` (every CloudWatch datapoint published),
+``alarms.json`` (each alarm's metric, threshold and policy), ``scenario.resolved.yaml`` and
 ``report.html`` (with ``plotly.min.js`` beside it).
 
 Numbers are written with Python's shortest round-trip ``repr`` after rounding (times to the
@@ -160,6 +162,9 @@ class Result:
     scaling_activities: Columns
     service_events: list[dict[str, Any]]
     cost: CostSummary
+    alarm_history: Columns = field(default_factory=Columns)
+    metrics: Columns = field(default_factory=Columns)
+    alarms: list[dict[str, Any]] = field(default_factory=list)
     digits: Mapping[str, int] = field(default_factory=dict)
 
     def write(self, directory: str | os.PathLike[str], *, report: bool = True) -> Path:
@@ -195,6 +200,9 @@ class Result:
         _write_csv(out / "timeseries.csv", self.timeseries, self.digits)
         _write_csv(out / "tasks.csv", self.tasks, self.digits)
         _write_csv(out / "scaling_activities.csv", self.scaling_activities, self.digits)
+        _write_csv(out / "alarm_history.csv", self.alarm_history, self.digits)
+        _write_csv(out / "metrics.csv", self.metrics, self.digits)
+        (out / "alarms.json").write_text(json.dumps(self.alarms, indent=2) + "\n", encoding="utf-8")
         with (out / "service_events.jsonl").open("w", encoding="utf-8", newline="\n") as fh:
             for event in self.service_events:
                 fh.write(json.dumps(event) + "\n")

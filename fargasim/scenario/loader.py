@@ -82,14 +82,53 @@ AWS_SECTIONS: dict[str, AwsSection] = {
         later="load balancers",
     ),
     "scalableTargets": AwsSection(
-        "application-autoscaling:RegisterScalableTarget", (), later="auto-scaling"
+        "application-autoscaling:RegisterScalableTarget",
+        ("ServiceNamespace", "ResourceId", "ScalableDimension", "MinCapacity", "MaxCapacity"),
     ),
     "scalingPolicies": AwsSection(
-        "application-autoscaling:PutScalingPolicy", (), later="auto-scaling"
+        "application-autoscaling:PutScalingPolicy",
+        (
+            "PolicyName",
+            "ServiceNamespace",
+            "ResourceId",
+            "ScalableDimension",
+            "PolicyType",
+            "TargetTrackingScalingPolicyConfiguration.*",
+            "StepScalingPolicyConfiguration.*",
+        ),
     ),
-    "alarms": AwsSection("cloudwatch:PutMetricAlarm", (), later="CloudWatch alarms"),
+    "alarms": AwsSection(
+        "cloudwatch:PutMetricAlarm",
+        (
+            "AlarmName",
+            "MetricName",
+            "Namespace",
+            "Dimensions.*",
+            "Statistic",
+            "Period",
+            "EvaluationPeriods",
+            "DatapointsToAlarm",
+            "Threshold",
+            "ComparisonOperator",
+            "TreatMissingData",
+            "AlarmActions",
+            "OKActions",
+            "ActionsEnabled",
+        ),
+    ),
     "scheduledActions": AwsSection(
-        "application-autoscaling:PutScheduledAction", (), later="auto-scaling"
+        "application-autoscaling:PutScheduledAction",
+        (
+            "ScheduledActionName",
+            "ServiceNamespace",
+            "ResourceId",
+            "ScalableDimension",
+            "Schedule",
+            "Timezone",
+            "StartTime",
+            "EndTime",
+            "ScalableTargetAction.*",
+        ),
     ),
 }
 
@@ -156,7 +195,7 @@ def _validate(doc: Document, base_dir: FsPath) -> tuple[Scenario, list[Note]]:
         )
     doc = resolve_from_file(doc, base_dir, READ_ONLY_FIELDS)
     data: dict[str, Any] = doc.data
-    problems: list[Problem] = []
+    problems: list[Problem] = _inline_metric_files(doc, base_dir)
     shape_broken: set[Path] = set()
     for section, spec in AWS_SECTIONS.items():
         items = data.get(section)
@@ -181,6 +220,45 @@ def _validate(doc: Document, base_dir: FsPath) -> tuple[Scenario, list[Note]]:
     if problems:
         raise ScenarioError(problems)
     return scenario, _notes(doc, scenario)
+
+
+def _inline_metric_files(doc: Document, base_dir: FsPath) -> list[Problem]:
+    """Replace each ``customMetrics[i].file`` (a CSV of ``at,value``) by the ``series`` it holds,
+    so the resolved scenario carries the data it ran with."""
+    import csv
+
+    from fargasim.units import parse_duration
+
+    problems: list[Problem] = []
+    metrics = doc.data.get("customMetrics")
+    if not isinstance(metrics, list):
+        return problems
+    for i, metric in enumerate(metrics):
+        if not isinstance(metric, dict) or not isinstance(metric.get("file"), str):
+            continue
+        at: Path = ("customMetrics", i, "file")
+        if "series" in metric:
+            problems.append(doc.problem(at, "give 'series' or 'file', not both"))
+            continue
+        path = base_dir / metric["file"]
+        try:
+            with path.open(encoding="utf-8", newline="") as fh:
+                rows = list(csv.DictReader(fh))
+            series = [{"at": parse_duration(r["at"]), "value": float(r["value"])} for r in rows]
+        except OSError as exc:
+            problems.append(doc.problem(at, f"cannot read {metric['file']!r}: {exc.strerror}"))
+            continue
+        except (KeyError, TypeError, ValueError) as exc:
+            problems.append(
+                doc.problem(at, f"{metric['file']!r} needs columns 'at' and 'value' ({exc})")
+            )
+            continue
+        if not series:
+            problems.append(doc.problem(at, f"{metric['file']!r} has no rows"))
+            continue
+        del metric["file"]
+        metric["series"] = series
+    return problems
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:
@@ -529,6 +607,9 @@ def _semantic_problems(doc: Document, sc: Scenario) -> list[Problem]:
     for name in sc.model.startup.services:
         if name not in names:
             add(("model", "startup", "services", name), f"no service {name!r}", key=True)
+    from fargasim.scenario import scaling_checks
+
+    scaling_checks.check(sc, add)
     tick = sc.model.tick
     interval = sc.output.sample_interval
     if abs(interval / tick - round(interval / tick)) > 1e-9:
@@ -628,11 +709,9 @@ def _notes(doc: Document, sc: Scenario) -> list[Note]:
             ("account",),
             "accepted, not simulated yet (launch limits and quotas: a later release)",
         )
-    for i in range(len(sc.custom_metrics)):
-        note(
-            ("customMetrics", i),
-            "accepted, not simulated yet (CloudWatch metrics: a later release)",
-        )
+    for i, policy in enumerate(sc.scaling_policies):
+        if policy.PolicyType == "PredictiveScaling":
+            note(("scalingPolicies", i), "accepted, not simulated yet (predictive scaling)")
     for i, event in enumerate(sc.events):
         update = event.update_service
         if event.az_outage is not None:

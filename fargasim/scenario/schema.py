@@ -245,13 +245,63 @@ class TargetGroupSpec(Aws):
 
 
 class ScalableTargetSpec(Aws):
-    """``application-autoscaling RegisterScalableTarget`` input (§6)."""
+    """``application-autoscaling RegisterScalableTarget`` input (§6). Min and max capacity are
+    required when a target is first registered (the loader says so)."""
 
     ServiceNamespace: str
     ResourceId: str
     ScalableDimension: str
-    MinCapacity: int | None = None
-    MaxCapacity: int | None = None
+    MinCapacity: int | None = Field(default=None, ge=0)
+    MaxCapacity: int | None = Field(default=None, ge=0)
+
+
+class MetricDimension(Aws):
+    Name: str
+    Value: str
+
+
+class PredefinedMetricSpec(Aws):
+    """§6.2: the predefined ECS metrics (and ``ALBRequestCountPerTarget`` with ResourceLabel)."""
+
+    PredefinedMetricType: str
+    ResourceLabel: str | None = None
+
+
+class CustomizedMetricSpec(Aws):
+    """A CloudWatch metric for target tracking: one metric, not metric math (``Metrics``)."""
+
+    MetricName: str | None = None
+    Namespace: str | None = None
+    Dimensions: list[MetricDimension] = Field(default_factory=list)
+    Statistic: str | None = None
+    Unit: str | None = None
+
+
+class TargetTrackingConfiguration(Aws):
+    """``TargetTrackingScalingPolicyConfiguration`` (§6.2). Cooldowns default to 300 s for ECS."""
+
+    TargetValue: float
+    PredefinedMetricSpecification: PredefinedMetricSpec | None = None
+    CustomizedMetricSpecification: CustomizedMetricSpec | None = None
+    ScaleOutCooldown: int = Field(default=300, ge=0)
+    ScaleInCooldown: int = Field(default=300, ge=0)
+    DisableScaleIn: bool = False
+
+
+class StepAdjustmentSpec(Aws):
+    MetricIntervalLowerBound: float | None = None
+    MetricIntervalUpperBound: float | None = None
+    ScalingAdjustment: int
+
+
+class StepScalingConfiguration(Aws):
+    """``StepScalingPolicyConfiguration`` (§6.3)."""
+
+    AdjustmentType: str | None = None
+    StepAdjustments: list[StepAdjustmentSpec] = Field(default_factory=list)
+    MinAdjustmentMagnitude: int | None = None
+    Cooldown: int | None = Field(default=None, ge=0)
+    MetricAggregationType: str = "Average"
 
 
 class ScalingPolicySpec(Aws):
@@ -261,22 +311,48 @@ class ScalingPolicySpec(Aws):
     ServiceNamespace: str
     ResourceId: str
     ScalableDimension: str
-    PolicyType: str = "StepScaling"
+    PolicyType: str | None = None
+    TargetTrackingScalingPolicyConfiguration: TargetTrackingConfiguration | None = None
+    StepScalingPolicyConfiguration: StepScalingConfiguration | None = None
+
+
+class ScalableTargetActionSpec(Aws):
+    MinCapacity: int | None = Field(default=None, ge=0)
+    MaxCapacity: int | None = Field(default=None, ge=0)
 
 
 class ScheduledActionSpec(Aws):
-    """``application-autoscaling PutScheduledAction`` input (§6.4)."""
+    """``application-autoscaling PutScheduledAction`` input (§6.4). Times are ISO 8601 text."""
 
     ScheduledActionName: str
     ServiceNamespace: str
     ResourceId: str
     ScalableDimension: str
+    Schedule: str | None = None
+    Timezone: str | None = None
+    StartTime: str | None = None
+    EndTime: str | None = None
+    ScalableTargetAction: ScalableTargetActionSpec | None = None
 
 
 class AlarmSpec(Aws):
-    """``cloudwatch PutMetricAlarm`` input."""
+    """``cloudwatch PutMetricAlarm`` input (the single-metric form; metric math is refused)."""
 
     AlarmName: str
+    MetricName: str | None = None
+    Namespace: str | None = None
+    Dimensions: list[MetricDimension] = Field(default_factory=list)
+    Statistic: str | None = None
+    ExtendedStatistic: str | None = None
+    Period: int | None = None
+    EvaluationPeriods: int
+    DatapointsToAlarm: int | None = None
+    Threshold: float | None = None
+    ComparisonOperator: str
+    TreatMissingData: str = "missing"
+    ActionsEnabled: bool = True
+    AlarmActions: list[str] = Field(default_factory=list)
+    OKActions: list[str] = Field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -450,9 +526,46 @@ class SchedulerSpec(Own):
     reaction_seconds: float = Field(default=1.0, ge=0)
 
 
+class CloudWatchModelSpec(Own):
+    """CloudWatch timing AWS does not publish (§11, §12)."""
+
+    publish_delay_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="from a period's end until its datapoint is visible to alarms (§11 UNSOURCED)",
+    )
+    custom_metric_interval_seconds: PositiveDuration = Field(
+        default=10.0, description="how often a customMetrics series is sampled within a period"
+    )
+
+
+class AutoScalingModelSpec(Own):
+    """Application Auto Scaling values AWS does not publish (§6.2, §6.4, §12)."""
+
+    scale_in_threshold_ratio: float = Field(
+        default=0.9, gt=0, le=1, description="AlarmLow threshold / target (§6.2 UNSOURCED)"
+    )
+    high_datapoints: int = Field(default=3, ge=1, description="AlarmHigh, 60 s metrics (§6.2)")
+    low_datapoints: int = Field(default=15, ge=1, description="AlarmLow, 60 s metrics (§6.2)")
+    high_resolution_high_datapoints: int = Field(
+        default=3, ge=1, description="AlarmHigh, 20 s metrics (§6.2 UNSOURCED)"
+    )
+    high_resolution_low_datapoints: int = Field(
+        default=45, ge=1, description="AlarmLow, 20 s metrics (§6.2 UNSOURCED)"
+    )
+    scheduled_action_delay_seconds: float = Field(
+        default=5.0, ge=0, description='§6.4 "might be a few seconds"'
+    )
+    step_cooldown_seconds: float = Field(
+        default=300.0, ge=0, description="step policy Cooldown when the policy omits it"
+    )
+
+
 class ModelSpec(Own):
     """Every behavioural parameter AWS does not publish, with its default (§12)."""
 
+    cloudwatch: CloudWatchModelSpec = Field(default_factory=CloudWatchModelSpec)
+    autoscaling: AutoScalingModelSpec = Field(default_factory=AutoScalingModelSpec)
     startup: StartupSpec = Field(default_factory=StartupSpec)
     shutdown: ShutdownSpec = Field(default_factory=ShutdownSpec)
     scheduler: SchedulerSpec = Field(default_factory=SchedulerSpec)
@@ -475,6 +588,10 @@ class Scenario(Own):
     name: str = Field(min_length=1)
     duration: PositiveDuration
     seed: int = 0
+    start_time: str = Field(
+        default="2026-01-05T00:00:00Z",
+        description="wall-clock time of t = 0 (ISO 8601), for scheduled actions",
+    )
     region: str = "us-east-1"
     account: AccountSpec = Field(default_factory=AccountSpec)
     network: NetworkSpec = Field(default_factory=NetworkSpec)

@@ -48,6 +48,9 @@ class Totals:
     memory_used: float = 0.0  # MiB-seconds
     memory_capacity: float = 0.0  # MiB-seconds of RUNNING tasks
     running_seconds: float = 0.0  # task-seconds in RUNNING
+    serving_seconds: float = 0.0  # task-seconds serving traffic (RUNNING and app started)
+    work_used: float = 0.0  # vCPU-seconds of request work done (cpu_used less idle CPU)
+    request_memory: float = 0.0  # MiB-seconds held by requests in flight
 
 
 @dataclass
@@ -120,6 +123,7 @@ class ServiceFlow:
         idle = self.idle_fraction * running_s * self.vcpu
         if self.pattern is None or self.workload is None:
             used = idle
+            used_work = np.zeros_like(dt)
             in_flight = np.zeros_like(dt)
         else:
             arrived = self.pattern.counts(edges[:-1], edges[1:], self.rng)
@@ -137,8 +141,12 @@ class ServiceFlow:
         totals.cpu_used += float(used.sum())
         totals.cpu_capacity += float((running_s * self.vcpu).sum())
         totals.running_seconds += float(running_s.sum())
+        totals.serving_seconds += float(serving_s.sum())
+        totals.work_used += float(used_work.sum())
         per_request = self.workload.request.memory_mib if self.workload else 0.0
-        memory = running_s * self.base_memory + per_request * in_flight * dt
+        request_memory = per_request * in_flight * dt
+        totals.request_memory += float(request_memory.sum())
+        memory = running_s * self.base_memory + request_memory
         totals.memory_used += float(np.minimum(memory, running_s * self.memory_mib).sum())
         totals.memory_capacity += float((running_s * self.memory_mib).sum())
 

@@ -1,0 +1,141 @@
+"""Scaling policies as the controller sees them: they turn an alarm's action into a proposal.
+
+* :class:`TargetTrackingPolicy` (§6.2) owns two managed alarms, ``TargetTracking-<resource>-
+  AlarmHigh-<id>`` (metric > target for ``highDatapoints`` of as many periods) and ``…-AlarmLow-…``
+  (metric < ``scaleInThresholdRatio`` × target for ``lowDatapoints``); no AlarmLow with
+  ``DisableScaleIn``. The new capacity comes from the running count and the newest datapoint the
+  alarm evaluated, through a replaceable :class:`~fargasim.autoscaling.target_tracking.
+  CapacityRule`. A target tracking policy "does not perform scaling when the specified metric
+  has insufficient data" (§6.2): the alarms stay in INSUFFICIENT_DATA and invoke nothing.
+* :class:`StepPolicy` (§6.3) is invoked by user alarms (``AlarmActions``): it aggregates the
+  alarm's evaluated datapoints (``MetricAggregationType``), picks the step for the breach size
+  relative to the alarm threshold, and applies it to the running count — during its scale-out
+  cooldown to the capacity before the initiating scale-out (§6.3 "the previous increase of 2 is
+  considered part of the current capacity").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from fargasim.autoscaling.controller import Proposal, ScalableTarget
+from fargasim.autoscaling.cooldown import PolicyCooldown
+from fargasim.autoscaling.step import StepPolicyConfig, aggregate, select_step, step_capacity
+from fargasim.autoscaling.target_tracking import CapacityRule
+from fargasim.cloudwatch import Alarm, AlarmState
+
+
+def managed_alarm_name(resource_id: str, policy: str, kind: str) -> str:
+    """AWS's naming of target tracking alarms, with a stable id (``TargetTracking-service/default/
+    web-AlarmHigh-1b3c…``)."""
+    digest = hashlib.blake2b(f"{resource_id}/{policy}".encode(), digest_size=16).digest()
+    return f"TargetTracking-{resource_id}-{kind}-{uuid.UUID(bytes=digest)}"
+
+
+def _latest(alarm: Alarm, now: float) -> float | None:
+    values = [v for _, v in alarm.evaluation_window(now) if v is not None]
+    return values[-1] if values else None
+
+
+def _cause(alarm: Alarm, policy: str) -> str:
+    return f"monitor alarm {alarm.name} in state {alarm.state.value} triggered policy {policy}"
+
+
+class TargetTrackingPolicy:
+    """A ``TargetTrackingScaling`` policy of one scalable target (§6.2)."""
+
+    def __init__(
+        self,
+        name: str,
+        target: ScalableTarget,
+        value: float,
+        rule: CapacityRule,
+        cooldown: PolicyCooldown,
+        high: Alarm,
+        low: Alarm | None,
+    ) -> None:
+        self.name = name
+        self.target = target
+        self.value = value
+        self.rule = rule
+        self.cooldown = cooldown
+        self.high = high
+        self.low = low
+
+    def on_action(self, alarm: Alarm, now: float) -> None:
+        metric = _latest(alarm, now)
+        if metric is None:
+            return
+        running = self.target.running_count()
+        desired = self.target.desired
+        if alarm is self.high:
+            proposed = self.rule.scale_out(running, metric, self.value)
+            allowed = self.cooldown.allow_scale_out(now, proposed, desired)
+            if allowed is not None:
+                self.target.propose(Proposal(self, allowed, True, _cause(alarm, self.name)))
+        elif alarm is self.low and self.cooldown.allow_scale_in(now) and running > 0:
+            proposed = self.rule.scale_in(running, metric, self.value)
+            if proposed < desired:
+                self.target.propose(Proposal(self, proposed, False, _cause(alarm, self.name)))
+
+    def ready_to_scale_in(self) -> bool:
+        return self.low is None or self.low.state == AlarmState.ALARM
+
+    def applied(self, now: float, from_capacity: int, to_capacity: int) -> None:
+        self.cooldown.record(now, from_capacity, to_capacity)
+
+    def other_scaled_out(self) -> None:
+        self.cooldown.cancel_scale_in_cooldown()
+
+    @property
+    def alarms(self) -> list[Alarm]:
+        return [a for a in (self.high, self.low) if a is not None]
+
+
+class StepPolicy:
+    """A ``StepScaling`` policy invoked by user alarms (§6.3)."""
+
+    def __init__(
+        self, name: str, target: ScalableTarget, config: StepPolicyConfig, cooldown: PolicyCooldown
+    ) -> None:
+        self.name = name
+        self.target = target
+        self.config = config
+        self.cooldown = cooldown
+
+    def on_action(self, alarm: Alarm, now: float) -> None:
+        values = [v for _, v in alarm.evaluation_window(now) if v is not None]
+        if not values:
+            return
+        metric = aggregate(values, self.config.metric_aggregation_type)
+        step = select_step(self.config, metric, alarm.config.threshold)
+        if step is None:
+            return
+        running = self.target.running_count()
+        desired = self.target.desired
+        outward = (
+            step.adjustment > desired
+            if self.config.adjustment_type == "ExactCapacity"
+            else step.adjustment > 0
+        )
+        cause = _cause(alarm, self.name)
+        if outward:
+            base = self.cooldown.scale_out_base(now, running)
+            proposed = step_capacity(self.config, step, base)
+            allowed = self.cooldown.allow_scale_out(now, proposed, desired)
+            if allowed is not None:
+                self.target.propose(Proposal(self, allowed, True, cause))
+        elif step.adjustment != 0 and self.cooldown.allow_scale_in(now):
+            proposed = step_capacity(self.config, step, running)
+            if proposed < desired:
+                self.target.propose(Proposal(self, max(proposed, 0), False, cause))
+
+    def ready_to_scale_in(self) -> bool:
+        return True
+
+    def applied(self, now: float, from_capacity: int, to_capacity: int) -> None:
+        self.cooldown.record(now, from_capacity, to_capacity)
+
+    def other_scaled_out(self) -> None:
+        self.cooldown.cancel_scale_in_cooldown()

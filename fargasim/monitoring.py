@@ -1,0 +1,172 @@
+"""Metric publishers: what ECS, the load balancer and the user's own code send to CloudWatch.
+
+* ``AWS/ECS`` ``CPUUtilization`` and ``MemoryUtilization`` per service (dimensions ``ClusterName``,
+  ``ServiceName``), every 60 s, or every 20 s when a high-resolution consumer needs it (§6.2,
+  §11). "Amazon ECS sends the following metrics to CloudWatch every minute … it collects multiple
+  data points every minute. It then aggregates them to one data point" (§11). A datapoint covers
+  one period and is published only if the service had RUNNING tasks in it ("Metrics are reported
+  only for resources with RUNNING tasks", §11). Its statistics: ``Average`` = CPU used over the
+  CPU of RUNNING tasks (§11 formula), ``Minimum``/``Maximum`` = the least and most loaded task
+  (§11), ``SampleCount`` = the mean number of RUNNING tasks in the period.
+* ``AWS/ApplicationELB`` ``RequestCountPerTarget`` per target group: requests in the period over
+  the mean number of serving targets (at least 1) — "The only valid statistic is Sum. This
+  represents the average not the sum" (§9).
+* ``customMetrics``: each series is sampled every ``model.cloudwatch.customMetricIntervalSeconds``
+  and aggregated into 60 s datapoints.
+
+Every datapoint becomes visible ``model.cloudwatch.publishDelaySeconds`` after its period ends
+(§11: the delay is not published; an assumption).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import simpy
+
+from fargasim.cloudwatch import Datapoint, MetricKey, MetricStore, Stats
+from fargasim.core import Context, Phase
+from fargasim.workload.dataplane import DataPlane, ServiceFlow, Totals
+
+ECS_NAMESPACE = "AWS/ECS"
+ALB_NAMESPACE = "AWS/ApplicationELB"
+STANDARD_PERIOD = 60.0
+HIGH_RESOLUTION_PERIOD = 20.0
+
+
+def ecs_key(metric: str, cluster: str, service: str) -> MetricKey:
+    return MetricKey.of(ECS_NAMESPACE, metric, {"ClusterName": cluster, "ServiceName": service})
+
+
+def alb_key(target_group: str) -> MetricKey:
+    """``RequestCountPerTarget`` of a target group, named by the target group's Name."""
+    return MetricKey.of(ALB_NAMESPACE, "RequestCountPerTarget", {"TargetGroup": target_group})
+
+
+def _periodic(ctx: Context, period: float) -> Generator[simpy.Event, Any, None]:
+    """Wake at every multiple of ``period`` (after 0), in the METRICS phase."""
+    k = 1
+    while k * period <= ctx.end_time + 1e-9:
+        yield ctx.timeout(k * period - ctx.now, Phase.METRICS)
+        k += 1
+
+
+class ServiceMetrics:
+    """Publishes one service's ECS metrics (and its target group's request count)."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        dataplane: DataPlane,
+        store: MetricStore,
+        flow: ServiceFlow,
+        cluster: str,
+        period: float,
+        delay: float,
+        target_group: str | None,
+    ) -> None:
+        self.ctx = ctx
+        self.dataplane = dataplane
+        self.store = store
+        self.flow = flow
+        self.period = period
+        self.delay = delay
+        self.cpu_key = ecs_key("CPUUtilization", cluster, flow.name)
+        self.memory_key = ecs_key("MemoryUtilization", cluster, flow.name)
+        self.alb_key = alb_key(target_group) if target_group else None
+        self._last = replace(flow.totals)
+        ctx.process(self._run())
+
+    def _run(self) -> Generator[simpy.Event, Any, None]:
+        for event in _periodic(self.ctx, self.period):
+            yield event
+            self.publish(self.ctx.now)
+
+    def publish(self, end: float) -> None:
+        self.dataplane.advance_to(end)
+        now = replace(self.flow.totals)
+        before, self._last = self._last, now
+        start = end - self.period
+        visible = end + self.delay
+        if self.alb_key is not None:
+            targets = max(1.0, (now.serving_seconds - before.serving_seconds) / self.period)
+            per_target = (now.arrivals - before.arrivals) / targets
+            self.store.put(
+                self.alb_key,
+                Datapoint(
+                    start, self.period, Stats(1.0, per_target, per_target, per_target), visible
+                ),
+            )
+        running = now.running_seconds - before.running_seconds
+        if running <= 1e-9:
+            return  # no RUNNING task in the period: no datapoint (§11)
+        cpu, memory = self._stats(before, now, running)
+        self.store.put(self.cpu_key, Datapoint(start, self.period, cpu, visible))
+        self.store.put(self.memory_key, Datapoint(start, self.period, memory, visible))
+
+    def _stats(self, before: Totals, now: Totals, running: float) -> tuple[Stats, Stats]:
+        flow = self.flow
+        serving = now.serving_seconds - before.serving_seconds
+        idle_only = running - serving > 1e-9
+        count = running / self.period
+        cpu_avg = 100.0 * (now.cpu_used - before.cpu_used) / (running * flow.vcpu)
+        mem_avg = 100.0 * (now.memory_used - before.memory_used) / (running * flow.memory_mib)
+        cpu_values = [100.0 * flow.idle_fraction] if idle_only else []
+        mem_values = [100.0 * flow.base_memory / flow.memory_mib] if idle_only else []
+        if serving > 1e-9:
+            work = (now.work_used - before.work_used) / serving
+            cpu_values.append(100.0 * min(1.0, work / flow.vcpu + flow.idle_fraction))
+            held = (now.request_memory - before.request_memory) / serving
+            mem_values.append(100.0 * min(1.0, (flow.base_memory + held) / flow.memory_mib))
+        return (
+            Stats(count, cpu_avg * count, min(cpu_values), max(cpu_values)),
+            Stats(count, mem_avg * count, min(mem_values), max(mem_values)),
+        )
+
+
+class CustomMetric:
+    """A ``customMetrics`` series published as 60 s datapoints."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        store: MetricStore,
+        key: MetricKey,
+        times: np.ndarray,
+        values: np.ndarray,
+        interval: float,
+        delay: float,
+    ) -> None:
+        self.ctx = ctx
+        self.store = store
+        self.key = key
+        self.times = times
+        self.values = values
+        self.interval = interval
+        self.delay = delay
+        ctx.process(self._run())
+
+    def value_at(self, t: np.ndarray) -> np.ndarray:
+        """Piecewise constant: each point's value holds until the next point; none before."""
+        i = np.searchsorted(self.times, t, side="right") - 1
+        return np.where(i >= 0, self.values[np.clip(i, 0, None)], np.nan)
+
+    def _run(self) -> Generator[simpy.Event, Any, None]:
+        for event in _periodic(self.ctx, STANDARD_PERIOD):
+            yield event
+            end = self.ctx.now
+            start = end - STANDARD_PERIOD
+            samples = self.value_at(np.arange(start, end - 1e-9, self.interval))
+            samples = samples[~np.isnan(samples)]
+            if samples.size == 0:
+                continue
+            stats = Stats(
+                float(samples.size),
+                float(samples.sum()),
+                float(samples.min()),
+                float(samples.max()),
+            )
+            self.store.put(self.key, Datapoint(start, STANDARD_PERIOD, stats, end + self.delay))
