@@ -292,6 +292,10 @@ def _evaluate(
             policy = policies.get(action)
             if policy is not None:
                 policy.on_action(alarm, ctx.now)
+        for name in alarm.config.alarm_actions:
+            owner = policies.get(name)
+            if isinstance(owner, TargetTrackingPolicy):
+                owner.on_evaluated(alarm, ctx.now)
 
 
 def _scheduled(

@@ -149,12 +149,25 @@ class ScalableTarget:
         return activity
 
     def scheduled(self, name: str, min_capacity: int | None, max_capacity: int | None) -> Activity:
-        """A scheduled action: new min and/or max, desired moved inside at once (§6.4)."""
-        if min_capacity is not None:
-            self.min_capacity = min_capacity
-        if max_capacity is not None:
-            self.max_capacity = max_capacity
+        """A scheduled action: new min and/or max, desired moved inside at once (§6.4). A change
+        that would leave min above max is not applied (an assumption: AWS rejects such a
+        capacity change; the activity records the failure)."""
+        new_min = self.min_capacity if min_capacity is None else min_capacity
+        new_max = self.max_capacity if max_capacity is None else max_capacity
         old = self.desired
+        if new_min > new_max:
+            activity = Activity(
+                self.ctx.now,
+                self.service_name,
+                name,
+                old,
+                old,
+                f"scheduled action name {name} failed: minimum capacity {new_min} would exceed "
+                f"maximum capacity {new_max}.",
+            )
+            self.activities.append(activity)
+            return activity
+        self.min_capacity, self.max_capacity = new_min, new_max
         new = min(self.max_capacity, max(self.min_capacity, old))
         parts = []
         if min_capacity is not None:

@@ -63,6 +63,18 @@ class TargetTrackingPolicy:
         self.high = high
         self.low = low
 
+    def on_evaluated(self, alarm: Alarm, now: float) -> None:
+        """Scale from zero (§6.1): "when actual capacity is 0 and the metric indicates that there
+        is workload demand, Service Auto Scaling waits for one data point to be sent before
+        scaling out. In this case, it scales out by the minimum possible amount" — so one
+        datapoint above 0 is enough, without waiting for AlarmHigh's datapoints."""
+        if alarm is not self.high or self.target.desired != 0 or self.target.running_count() != 0:
+            return
+        metric = _latest(alarm, now)
+        if metric is not None and metric > 0:
+            cause = f"{_cause(alarm, self.name)} (scale out from zero after one datapoint)"
+            self.target.propose(Proposal(self, 1, True, cause))
+
     def on_action(self, alarm: Alarm, now: float) -> None:
         metric = _latest(alarm, now)
         if metric is None:
@@ -70,7 +82,13 @@ class TargetTrackingPolicy:
         running = self.target.running_count()
         desired = self.target.desired
         if alarm is self.high:
-            proposed = self.rule.scale_out(running, metric, self.value)
+            # §6.1: "While the scale-out cooldown period is in effect, the capacity added by the
+            # initiating scale-out activity is calculated as part of the desired capacity for
+            # the next scale-out activity": during the cooldown the proposal is computed from the
+            # capacity before that scale-out (the datapoints still describe it), so only a
+            # larger scale-out gets through.
+            base = self.cooldown.scale_out_base(now, running)
+            proposed = self.rule.scale_out(base, metric, self.value)
             allowed = self.cooldown.allow_scale_out(now, proposed, desired)
             if allowed is not None:
                 self.target.propose(Proposal(self, allowed, True, _cause(alarm, self.name)))
@@ -126,7 +144,9 @@ class StepPolicy:
             allowed = self.cooldown.allow_scale_out(now, proposed, desired)
             if allowed is not None:
                 self.target.propose(Proposal(self, allowed, True, cause))
-        elif step.adjustment != 0 and self.cooldown.allow_scale_in(now):
+        elif (
+            step.adjustment != 0 or self.config.adjustment_type == "ExactCapacity"
+        ) and self.cooldown.allow_scale_in(now):  # ExactCapacity 0 is a scale-in to 0
             proposed = step_capacity(self.config, step, running)
             if proposed < desired:
                 self.target.propose(Proposal(self, max(proposed, 0), False, cause))

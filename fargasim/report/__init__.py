@@ -1,7 +1,8 @@
 """The offline HTML report of one fargasim run.
 
 ``write_report(results_dir)`` reads a results directory (``summary.json``, ``timeseries.csv``,
-``tasks.csv``, ``scaling_activities.csv``, ``service_events.jsonl``; DESIGN.md §4) and writes
+``tasks.csv``, ``scaling_activities.csv``, ``service_events.jsonl`` and, when the run wrote them,
+``metrics.csv``, ``alarms.json``, ``alarm_history.csv``; DESIGN.md §4) and writes
 ``report.html`` into it, with plotly.js beside it as ``plotly.min.js`` so the page works offline.
 
 * :mod:`fargasim.report.data` reads the directory into a typed :class:`ReportData`

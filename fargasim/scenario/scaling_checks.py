@@ -284,7 +284,21 @@ def _check_schedule(
             except ValueError:
                 add((*at, field), f"{text!r} is not an ISO 8601 time")
                 return
+    # A bad Timezone or StartTime after EndTime is reported at that field, not at Schedule; the
+    # expression is still checked (in UTC, without the bounds).
+    if timezone is not None:
+        try:
+            Schedule.parse("rate(1 day)", timezone)  # a valid expression: only the zone is checked
+        except ValueError as exc:
+            add((*at, "Timezone"), str(exc))
+            timezone = None
+    first, last = times["StartTime"], times["EndTime"]
+    if first is not None and last is not None and first > last:
+        add(
+            (*at, "StartTime"), f"StartTime {first.isoformat()} is after EndTime {last.isoformat()}"
+        )
+        first = last = None
     try:
-        Schedule.parse(expression, timezone, times["StartTime"], times["EndTime"])
+        Schedule.parse(expression, timezone, first, last)
     except ValueError as exc:
         add((*at, "Schedule"), str(exc))
