@@ -254,6 +254,7 @@ def _target_tracking(
         PolicyCooldown.target_tracking(float(tt.ScaleOutCooldown), float(tt.ScaleInCooldown)),
         high,
         low,
+        params.scale_out_base_in_cooldown,
     )
 
 

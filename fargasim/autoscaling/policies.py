@@ -54,7 +54,9 @@ class TargetTrackingPolicy:
         cooldown: PolicyCooldown,
         high: Alarm,
         low: Alarm | None,
+        base_in_cooldown: str = "runningCount",
     ) -> None:
+        self.base_in_cooldown = base_in_cooldown
         self.name = name
         self.target = target
         self.value = value
@@ -84,10 +86,15 @@ class TargetTrackingPolicy:
         if alarm is self.high:
             # §6.1: "While the scale-out cooldown period is in effect, the capacity added by the
             # initiating scale-out activity is calculated as part of the desired capacity for
-            # the next scale-out activity": during the cooldown the proposal is computed from the
-            # capacity before that scale-out (the datapoints still describe it), so only a
-            # larger scale-out gets through.
-            base = self.cooldown.scale_out_base(now, running)
+            # the next scale-out activity": only a proposal above the desired count goes
+            # through. What the metric multiplies is model.autoscaling.scaleOutBaseInCooldown:
+            # the RUNNING count (§6.1's "starting point", the default) or the capacity before
+            # the initiating scale-out (which the datapoints still describe).
+            base = (
+                self.cooldown.scale_out_base(now, running)
+                if self.base_in_cooldown == "capacityBeforeScaleOut"
+                else running
+            )
             proposed = self.rule.scale_out(base, metric, self.value)
             allowed = self.cooldown.allow_scale_out(now, proposed, desired)
             if allowed is not None:

@@ -556,6 +556,14 @@ class AutoScalingModelSpec(Own):
     scheduled_action_delay_seconds: float = Field(
         default=5.0, ge=0, description='§6.4 "might be a few seconds"'
     )
+    scale_out_base_in_cooldown: Literal["runningCount", "capacityBeforeScaleOut"] = Field(
+        default="runningCount",
+        description=(
+            "what a target tracking scale-out during its cooldown multiplies the metric by: "
+            "the RUNNING count (§6.1's starting point; a datapoint measured before the last "
+            "scale-out can then compound) or the capacity before that scale-out"
+        ),
+    )
     step_cooldown_seconds: float = Field(
         default=300.0, ge=0, description="step policy Cooldown when the policy omits it"
     )

@@ -123,9 +123,16 @@ def run(
     max_capacity: int = 40,
     target: float = TARGET,
     startup: dict[str, Any] | None = None,
+    base: str = "runningCount",
     **config: Any,
 ) -> Result:
-    model = b.merge(b.CONSTANT_MODEL, {"cloudwatch": {"publishDelaySeconds": delay}})
+    model = b.merge(
+        b.CONSTANT_MODEL,
+        {
+            "cloudwatch": {"publishDelaySeconds": delay},
+            "autoscaling": {"scaleOutBaseInCooldown": base},
+        },
+    )
     if startup:
         model = b.merge(model, {"startup": startup})
     sc = b.scenario(
@@ -354,7 +361,17 @@ def test_no_second_scale_out_within_the_cooldown_when_not_larger() -> None:
     datapoints are 54 / (6 · 60 · 0.5) = 30 %: AlarmHigh OK (30 ≤ 32) and AlarmLow never low
     (30 ≥ 28.8). So the whole run has one activity.
     """
-    res = run((0, 2), (640, 9), duration=1500)
+    res = run((0, 2), (640, 9), duration=1500, base="capacityBeforeScaleOut")
     assert datapoint(res, 840.0, 60.0) == pytest.approx(33.75)
     assert activities(res) == [(840.0, 2, 6)]
     assert datapoint(res, 960.0, 60.0) == pytest.approx(30.0)
+
+
+def test_with_the_running_count_as_base_a_stale_datapoint_compounds() -> None:
+    """The default base is the RUNNING count (§6.1: "the actual running task count in a service
+    is the value that Service Auto Scaling uses as its starting point"). At 900 AlarmHigh
+    re-invokes the policy with its newest datapoint still [780, 840) = 90 %, measured on 2
+    tasks, while 6 tasks now run: ceil(6 × 90 / 32) = ceil(16.875) = 17 > 6 is "a larger scale
+    out" and goes through — the overshoot that a stale metric causes."""
+    res = run((0, 2), (640, 9), duration=1000)
+    assert activities(res)[:2] == [(840.0, 2, 6), (900.0, 6, 17)]
