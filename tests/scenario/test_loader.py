@@ -1037,7 +1037,7 @@ def test_quickstart_loads() -> None:
     assert sc.duration == 86400  # "1d"
     assert [s.serviceName for s in sc.services] == ["web"]
     web = sc.services[0]
-    assert web.desiredCount == 4
+    assert web.desiredCount == 2
     assert [(i.capacityProvider, i.base, i.weight) for i in web.capacityProviderStrategy] == [
         ("FARGATE", 2, 1),
         ("FARGATE_SPOT", 0, 1),  # §7.1: default base 0
