@@ -39,7 +39,6 @@ from fargasim.result import (
     ServiceSummary,
     Summary,
 )
-from fargasim.scenario.scaling_checks import target_group_name
 from fargasim.scenario.schema import Scenario, ServiceSpec, TaskDefinitionSpec
 from fargasim.units import cpu_units_to_vcpu, parse_cpu_units, parse_memory_mib
 from fargasim.workload.dataplane import DataPlane, ServiceFlow
@@ -137,7 +136,7 @@ class Model:
                 spec.cluster,
                 ecs_period_needed(scenario, spec.cluster, spec.serviceName),
                 delay,
-                target_group_name(groups[0]) if groups else None,
+                groups[0] if groups else None,
             )
         for metric in scenario.custom_metrics:
             points = sorted((p.at, p.value) for p in metric.series or [])

@@ -28,30 +28,12 @@ import numpy as np
 import simpy
 
 from fargasim.cloudwatch import Datapoint, MetricKey, MetricStore, Stats
+from fargasim.cloudwatch.names import ecs_service_metric, request_count_per_target
 from fargasim.core import Context, Phase
 from fargasim.workload.dataplane import DataPlane, ServiceFlow, Totals
 
-ECS_NAMESPACE = "AWS/ECS"
-ALB_NAMESPACE = "AWS/ApplicationELB"
 STANDARD_PERIOD = 60.0
 HIGH_RESOLUTION_PERIOD = 20.0
-
-
-def ecs_key(metric: str, cluster: str, service: str) -> MetricKey:
-    return MetricKey.of(ECS_NAMESPACE, metric, {"ClusterName": cluster, "ServiceName": service})
-
-
-def alb_key(target_group: str) -> MetricKey:
-    """``RequestCountPerTarget`` of a target group, named by the target group's Name."""
-    return MetricKey.of(ALB_NAMESPACE, "RequestCountPerTarget", {"TargetGroup": target_group})
-
-
-def _periodic(ctx: Context, period: float) -> Generator[simpy.Event, Any, None]:
-    """Wake at every multiple of ``period`` (after 0), in the METRICS phase."""
-    k = 1
-    while k * period <= ctx.end_time + 1e-9:
-        yield ctx.timeout(k * period - ctx.now, Phase.METRICS)
-        k += 1
 
 
 class ServiceMetrics:
@@ -66,7 +48,7 @@ class ServiceMetrics:
         cluster: str,
         period: float,
         delay: float,
-        target_group: str | None,
+        target_group: str | None,  # Name, ARN or ResourceLabel
     ) -> None:
         self.ctx = ctx
         self.dataplane = dataplane
@@ -74,14 +56,14 @@ class ServiceMetrics:
         self.flow = flow
         self.period = period
         self.delay = delay
-        self.cpu_key = ecs_key("CPUUtilization", cluster, flow.name)
-        self.memory_key = ecs_key("MemoryUtilization", cluster, flow.name)
-        self.alb_key = alb_key(target_group) if target_group else None
+        self.cpu_key = ecs_service_metric("CPUUtilization", cluster, flow.name)
+        self.memory_key = ecs_service_metric("MemoryUtilization", cluster, flow.name)
+        self.alb_key = request_count_per_target(target_group) if target_group else None
         self._last = replace(flow.totals)
         ctx.process(self._run())
 
     def _run(self) -> Generator[simpy.Event, Any, None]:
-        for event in _periodic(self.ctx, self.period):
+        for event in self.ctx.every(self.period, Phase.METRICS):
             yield event
             self.publish(self.ctx.now)
 
@@ -155,7 +137,7 @@ class CustomMetric:
         return np.where(i >= 0, self.values[np.clip(i, 0, None)], np.nan)
 
     def _run(self) -> Generator[simpy.Event, Any, None]:
-        for event in _periodic(self.ctx, STANDARD_PERIOD):
+        for event in self.ctx.every(STANDARD_PERIOD, Phase.METRICS):
             yield event
             end = self.ctx.now
             start = end - STANDARD_PERIOD

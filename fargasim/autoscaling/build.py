@@ -31,8 +31,14 @@ from fargasim.autoscaling.target_tracking import (
     managed_alarm_thresholds,
 )
 from fargasim.cloudwatch import Alarm, AlarmConfig, MetricKey, MetricStore
+from fargasim.cloudwatch.names import (
+    ECS_NAMESPACE,
+    ECS_SERVICE_METRICS,
+    ecs_service_metric,
+    request_count_per_target,
+)
 from fargasim.core import Context, Phase
-from fargasim.scenario.scaling_checks import parse_time, policy_name_of, target_group_name
+from fargasim.scenario.scaling_checks import metric_key, parse_time, policy_name_of
 from fargasim.scenario.schema import ScalingPolicySpec, Scenario
 
 Policy = TargetTrackingPolicy | StepPolicy
@@ -72,13 +78,14 @@ def ecs_period_needed(scenario: Scenario, cluster: str, service: str) -> float:
         tt = policy.TargetTrackingScalingPolicyConfiguration
         if policy.ResourceId == resource and tt and tt.PredefinedMetricSpecification:
             metric = PREDEFINED_METRICS.get(tt.PredefinedMetricSpecification.PredefinedMetricType)
-            if metric is not None and metric.namespace == "AWS/ECS" and metric.period < 60:
+            if metric is not None and metric.namespace == ECS_NAMESPACE and metric.period < 60:
                 return 20.0
     for alarm in scenario.alarms:
-        dims = {d.Name: d.Value for d in alarm.Dimensions}
         if (
-            alarm.Namespace == "AWS/ECS"
-            and dims == {"ClusterName": cluster, "ServiceName": service}
+            alarm.Namespace == ECS_NAMESPACE
+            and alarm.MetricName in ECS_SERVICE_METRICS
+            and metric_key(alarm.Namespace, alarm.MetricName, alarm.Dimensions)
+            == ecs_service_metric(alarm.MetricName, cluster, service)
             and alarm.Period is not None
             and alarm.Period < 60
         ):
@@ -128,11 +135,7 @@ def build(
         assert spec.MetricName and spec.Namespace and spec.Period and spec.Threshold is not None
         config = AlarmConfig(
             name=spec.AlarmName,
-            metric=MetricKey.of(
-                spec.Namespace,
-                spec.MetricName,
-                [{"Name": d.Name, "Value": d.Value} for d in spec.Dimensions],
-            ),
+            metric=metric_key(spec.Namespace, spec.MetricName, spec.Dimensions),
             statistic=spec.Statistic or "Average",
             period=float(spec.Period),
             evaluation_periods=spec.EvaluationPeriods,
@@ -185,21 +188,15 @@ def _target_tracking(
     if tt.PredefinedMetricSpecification is not None:
         kind = tt.PredefinedMetricSpecification.PredefinedMetricType
         metric = PREDEFINED_METRICS[kind]
-        if metric.namespace == "AWS/ECS":
-            dims = {"ClusterName": svc.cluster, "ServiceName": svc.serviceName}
+        if metric.namespace == ECS_NAMESPACE:
+            key = ecs_service_metric(metric.metric_name, svc.cluster, svc.serviceName)
         else:
-            label = tt.PredefinedMetricSpecification.ResourceLabel or ""
-            dims = {"TargetGroup": target_group_name(label)}
-        key = MetricKey.of(metric.namespace, metric.metric_name, dims)
+            key = request_count_per_target(tt.PredefinedMetricSpecification.ResourceLabel or "")
         statistic, period = metric.statistic, metric.period
     else:
         custom = tt.CustomizedMetricSpecification
         assert custom is not None and custom.Namespace and custom.MetricName and custom.Statistic
-        key = MetricKey.of(
-            custom.Namespace,
-            custom.MetricName,
-            [{"Name": d.Name, "Value": d.Value} for d in custom.Dimensions],
-        )
+        key = metric_key(custom.Namespace, custom.MetricName, custom.Dimensions)
         statistic, period = custom.Statistic, 60.0
     if period < 60:
         alarm_spec = ManagedAlarmSpec(
@@ -284,11 +281,8 @@ def _step(scenario: Scenario, spec: ScalingPolicySpec, target: ScalableTarget) -
 def _evaluate(
     ctx: Context, alarm: Alarm, policies: dict[str, Policy]
 ) -> Generator[simpy.Event, Any, None]:
-    interval = alarm.evaluation_interval
-    k = 1
-    while k * interval <= ctx.end_time + 1e-9:
-        yield ctx.timeout(k * interval - ctx.now, Phase.ALARMS)
-        k += 1
+    for event in ctx.every(alarm.evaluation_interval, Phase.ALARMS):
+        yield event
         for action in alarm.evaluate(ctx.now):
             policy = policies.get(action)
             if policy is not None:

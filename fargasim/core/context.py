@@ -76,6 +76,17 @@ class Context:
         self.env.schedule(event, cast(Any, int(phase)), delay)
         return event
 
+    def every(self, interval: float, phase: Phase) -> Generator[simpy.Event, Any, None]:
+        """Events at ``interval``, ``2·interval``, … up to the end time, each in ``phase``.
+
+        Times are multiples of ``interval`` (no drift from adding delays); yield each event
+        from a process: ``for event in ctx.every(60, Phase.METRICS): yield event; ...``.
+        """
+        k = 1
+        while k * interval <= self.end_time + 1e-9:
+            yield self.timeout(k * interval - self.now, phase)
+            k += 1
+
     def signal(self, phase: Phase) -> simpy.Event:
         """An untriggered event; :meth:`fire` triggers it in ``phase`` at the current time."""
         event = simpy.Event(self.env)

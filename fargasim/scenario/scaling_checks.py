@@ -7,11 +7,18 @@ Each check returns problems as ``(path, message)`` pairs; the loader locates the
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
 
+from fargasim.cloudwatch import CloudWatchError, MetricKey
+from fargasim.cloudwatch.names import (
+    ECS_SERVICE_METRICS,
+    ecs_service_metric,
+    request_count_per_target,
+    target_group_name,
+)
 from fargasim.scenario.schema import (
     AlarmSpec,
+    MetricDimension,
     ScalingPolicySpec,
     Scenario,
     TargetTrackingConfiguration,
@@ -35,7 +42,6 @@ SIMPLE_OPERATORS = (
     "LessThanThreshold",
     "LessThanOrEqualToThreshold",
 )
-ECS_METRICS = ("CPUUtilization", "MemoryUtilization")
 
 
 def policy_name_of(action: str) -> str:
@@ -64,7 +70,7 @@ def check(sc: Scenario, add: Add) -> None:
             add(at, "MinCapacity and MaxCapacity are required when a scalable target is registered")
         elif target.MinCapacity > target.MaxCapacity:
             add((*at, "MinCapacity"), "MinCapacity must not exceed MaxCapacity")
-    known = known_metrics(sc)
+    known = known_metrics(sc, add)
     step_policies = set()
     for i, policy in enumerate(sc.scaling_policies):
         _check_policy(sc, policy, ("scalingPolicies", i), known, add)
@@ -98,37 +104,50 @@ def check(sc: Scenario, add: Add) -> None:
             add(("customMetrics", i), "give 'series' (a list of {at, value}) or 'file' (a CSV)")
 
 
-def known_metrics(sc: Scenario) -> set[tuple[str, str, tuple[tuple[str, str], ...]]]:
-    """(namespace, name, sorted dimensions) of every metric the simulation publishes."""
-    known: set[tuple[str, str, tuple[tuple[str, str], ...]]] = set()
+def metric_key(namespace: str, name: str, dimensions: Sequence[MetricDimension]) -> MetricKey:
+    """The key of a metric a policy or alarm names (:class:`CloudWatchError` on duplicate
+    dimension names)."""
+    return MetricKey.of(namespace, name, [{"Name": d.Name, "Value": d.Value} for d in dimensions])
+
+
+def _unknown_metric(
+    namespace: str, name: str, dimensions: Sequence[MetricDimension], known: set[MetricKey]
+) -> str | None:
+    """Why a named metric cannot be watched, or None when the scenario publishes it."""
+    try:
+        key = metric_key(namespace, name, dimensions)
+    except CloudWatchError as exc:
+        return str(exc)
+    if key in known:
+        return None
+    return f"no such metric in this scenario; known: {_describe(known)}"
+
+
+def known_metrics(sc: Scenario, add: Add) -> set[MetricKey]:
+    """Every metric the simulation publishes; a custom metric whose dimensions CloudWatch would
+    refuse is reported through ``add``."""
+    known: set[MetricKey] = set()
     for svc in sc.services:
-        dims = tuple(sorted({"ClusterName": svc.cluster, "ServiceName": svc.serviceName}.items()))
-        for name in ECS_METRICS:
-            known.add(("AWS/ECS", name, dims))
+        for name in ECS_SERVICE_METRICS:
+            known.add(ecs_service_metric(name, svc.cluster, svc.serviceName))
         for lb in svc.loadBalancers:
             if lb.targetGroupArn:
-                tg = target_group_name(lb.targetGroupArn)
-                known.add(("AWS/ApplicationELB", "RequestCountPerTarget", (("TargetGroup", tg),)))
-    for metric in sc.custom_metrics:
-        dims = tuple(sorted((d["Name"], d["Value"]) for d in metric.Dimensions if "Name" in d))
-        known.add((metric.Namespace, metric.MetricName, dims))
+                known.add(request_count_per_target(lb.targetGroupArn))
+    for i, metric in enumerate(sc.custom_metrics):
+        try:
+            known.add(MetricKey.of(metric.Namespace, metric.MetricName, metric.Dimensions))
+        except CloudWatchError as exc:
+            add(("customMetrics", i, "Dimensions"), str(exc))
     return known
 
 
-def target_group_name(reference: str) -> str:
-    """``web-tg``, or the name inside ``arn:…:targetgroup/web-tg/…`` or a ResourceLabel."""
-    if "targetgroup/" in reference:
-        return reference.split("targetgroup/", 1)[1].split("/", 1)[0]
-    return reference
-
-
-def _describe(known: set[tuple[str, str, tuple[tuple[str, str], ...]]]) -> str:
-    shown = sorted(f"{ns} {name} {dict(dims)}" for ns, name, dims in known)
+def _describe(known: set[MetricKey]) -> str:
+    shown = sorted(f"{key.namespace} {key.name} {dict(key.dimensions)}" for key in known)
     return "; ".join(shown[:6]) + (" …" if len(shown) > 6 else "")
 
 
 def _check_policy(
-    sc: Scenario, policy: ScalingPolicySpec, at: Path, known: set[Any], add: Add
+    sc: Scenario, policy: ScalingPolicySpec, at: Path, known: set[MetricKey], add: Add
 ) -> None:
     kind = policy.PolicyType
     if kind is None:
@@ -180,7 +199,7 @@ def _check_target_tracking(
     policy: ScalingPolicySpec,
     tt: TargetTrackingConfiguration,
     at: Path,
-    known: set[Any],
+    known: set[MetricKey],
     add: Add,
 ) -> None:
     if tt.TargetValue <= 0:
@@ -206,17 +225,12 @@ def _check_target_tracking(
                     where,
                     "ALBRequestCountPerTarget needs ResourceLabel (…/targetgroup/<name>/<id>) (§6.2)",
                 )
-            else:
+            elif request_count_per_target(predefined.ResourceLabel) not in known:
                 tg = target_group_name(predefined.ResourceLabel)
-                if (
-                    "AWS/ApplicationELB",
-                    "RequestCountPerTarget",
-                    (("TargetGroup", tg),),
-                ) not in known:
-                    add(
-                        (*where, "ResourceLabel"),
-                        f"target group {tg!r} is not attached to a service (loadBalancers)",
-                    )
+                add(
+                    (*where, "ResourceLabel"),
+                    f"target group {tg!r} is not attached to a service (loadBalancers)",
+                )
         return
     assert custom is not None
     where = (*at, "CustomizedMetricSpecification")
@@ -231,13 +245,13 @@ def _check_target_tracking(
         return
     if custom.Statistic not in STATISTICS:
         add((*where, "Statistic"), f"one of {', '.join(STATISTICS)}")
-    dims = tuple(sorted((d.Name, d.Value) for d in custom.Dimensions))
-    if (custom.Namespace, custom.MetricName, dims) not in known:
-        add(where, f"no such metric in this scenario; known: {_describe(known)}")
+    reason = _unknown_metric(custom.Namespace, custom.MetricName, custom.Dimensions, known)
+    if reason:
+        add(where, reason)
 
 
 def _check_alarm(
-    alarm: AlarmSpec, at: Path, known: set[Any], step_policies: set[str], add: Add
+    alarm: AlarmSpec, at: Path, known: set[MetricKey], step_policies: set[str], add: Add
 ) -> None:
     extra = alarm.model_extra or {}
     if "Metrics" in extra:
@@ -261,9 +275,9 @@ def _check_alarm(
     if alarm.TreatMissingData not in ("missing", "notBreaching", "breaching", "ignore"):
         add((*at, "TreatMissingData"), "one of missing, notBreaching, breaching, ignore")
     if alarm.MetricName is not None and alarm.Namespace is not None:
-        dims = tuple(sorted((d.Name, d.Value) for d in alarm.Dimensions))
-        if (alarm.Namespace, alarm.MetricName, dims) not in known:
-            add(at, f"no such metric in this scenario; known: {_describe(known)}")
+        reason = _unknown_metric(alarm.Namespace, alarm.MetricName, alarm.Dimensions, known)
+        if reason:
+            add(at, reason)
     for j, action in enumerate([*alarm.AlarmActions, *alarm.OKActions]):
         field = "AlarmActions" if j < len(alarm.AlarmActions) else "OKActions"
         index = j if j < len(alarm.AlarmActions) else j - len(alarm.AlarmActions)

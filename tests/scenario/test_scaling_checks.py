@@ -701,3 +701,24 @@ def test_custom_metric_with_file_and_series_is_refused(tmp_path: Path) -> None:
 def test_custom_metric_without_data_is_refused() -> None:
     found = problems(b.document(customMetrics=queue_metric()))
     assert "give 'series'" in the_problem(found, "customMetrics[0]").message
+
+
+def test_a_custom_metric_with_a_repeated_dimension_name_is_refused_at_load() -> None:
+    """CloudWatch keys a metric by its dimension names: a name given twice is an error at the
+    metric's Dimensions, not a failure in the middle of a run."""
+    found = problems(
+        b.document(
+            customMetrics=[
+                {
+                    "MetricName": "QueueDepth",
+                    "Namespace": "App",
+                    "Dimensions": [
+                        {"Name": "QueueName", "Value": "a"},
+                        {"Name": "QueueName", "Value": "b"},
+                    ],
+                    "series": [{"at": 0, "value": 1}],
+                }
+            ]
+        )
+    )
+    assert "duplicate dimension names" in the_problem(found, "customMetrics[0].Dimensions").message
