@@ -176,3 +176,62 @@ def states_of(log: list[Transition], task_id: str) -> list[TaskState]:
     if not mine:
         return []
     return [mine[0][2], *(entry[3] for entry in mine)]
+
+
+# -- Application Auto Scaling sections for the one service "web" ---------------------------------
+
+RESOURCE = "service/default/web"
+
+
+def scalable_target(min_capacity: int, max_capacity: int) -> list[dict[str, Any]]:
+    """``scalableTargets`` registering the web service with these bounds."""
+    return [
+        {
+            "ServiceNamespace": "ecs",
+            "ResourceId": RESOURCE,
+            "ScalableDimension": "ecs:service:DesiredCount",
+            "MinCapacity": min_capacity,
+            "MaxCapacity": max_capacity,
+        }
+    ]
+
+
+def scaling_policy(name: str, kind: str, config: dict[str, Any]) -> dict[str, Any]:
+    """A PutScalingPolicy entry of ``kind`` (StepScaling or TargetTrackingScaling) for web."""
+    key = (
+        "StepScalingPolicyConfiguration"
+        if kind == "StepScaling"
+        else "TargetTrackingScalingPolicyConfiguration"
+    )
+    return {
+        "PolicyName": name,
+        "ServiceNamespace": "ecs",
+        "ResourceId": RESOURCE,
+        "ScalableDimension": "ecs:service:DesiredCount",
+        "PolicyType": kind,
+        key: config,
+    }
+
+
+def exact_cpu_load(*points: tuple[float, float]) -> list[dict[str, Any]]:
+    """Exactly ``rps`` requests each second from each ``at`` on, 0.1 vCPU-s each."""
+    return [
+        {
+            "service": "web",
+            "arrivals": {
+                "pattern": "piecewise",
+                "poisson": False,
+                "points": [{"at": at, "rps": rps} for at, rps in points],
+            },
+            "request": {"cpuSeconds": const(0.1)},
+        }
+    ]
+
+
+def activities(res: Any) -> list[tuple[float, int, int]]:
+    """``(time, fromCapacity, toCapacity)`` of every scaling activity of a Result."""
+    a = res.scaling_activities
+    return [
+        (float(a["time"][i]), int(a["fromCapacity"][i]), int(a["toCapacity"][i]))
+        for i in range(len(a))
+    ]

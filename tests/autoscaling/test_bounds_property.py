@@ -29,7 +29,7 @@ from fargasim.engine import simulate
 from fargasim.result import Result
 from tests import builders as b
 
-RESOURCE = "service/default/web"
+RESOURCE = b.RESOURCE
 START = dt.datetime(2026, 1, 5, tzinfo=dt.timezone.utc)  # builders' default startTime
 ACTION_DELAY = 5.0
 METRIC = {"MetricName": "Backlog", "Namespace": "App", "Dimensions": []}
@@ -49,22 +49,6 @@ class Bounds:
         return current[1], current[2]
 
 
-def _policy(name: str, kind: str, config: dict[str, Any]) -> dict[str, Any]:
-    key = (
-        "StepScalingPolicyConfiguration"
-        if kind == "StepScaling"
-        else "TargetTrackingScalingPolicyConfiguration"
-    )
-    return {
-        "PolicyName": name,
-        "ServiceNamespace": "ecs",
-        "ResourceId": RESOURCE,
-        "ScalableDimension": "ecs:service:DesiredCount",
-        "PolicyType": kind,
-        key: config,
-    }
-
-
 @st.composite
 def target_tracking(draw: st.DrawFn) -> dict[str, Any]:
     metric = draw(
@@ -72,7 +56,7 @@ def target_tracking(draw: st.DrawFn) -> dict[str, Any]:
             ["ECSServiceAverageCPUUtilization", "ECSServiceAverageCPUUtilizationHighResolution"]
         )
     )
-    return _policy(
+    return b.scaling_policy(
         "cpu",
         "TargetTrackingScaling",
         {
@@ -137,7 +121,7 @@ def step_pair(draw: st.DrawFn, direction: str) -> tuple[dict[str, Any], dict[str
         ),
         "AlarmActions": [name],
     }
-    return _policy(name, "StepScaling", config), alarm
+    return b.scaling_policy(name, "StepScaling", config), alarm
 
 
 @st.composite
@@ -204,15 +188,7 @@ def cases(draw: st.DrawFn) -> tuple[dict[str, Any], Bounds]:
     doc = b.document(
         duration=duration,
         services=b.service(desiredCount=desired),
-        scalableTargets=[
-            {
-                "ServiceNamespace": "ecs",
-                "ResourceId": RESOURCE,
-                "ScalableDimension": "ecs:service:DesiredCount",
-                "MinCapacity": minimum,
-                "MaxCapacity": maximum,
-            }
-        ],
+        scalableTargets=b.scalable_target(minimum, maximum),
         scalingPolicies=policies,
         alarms=alarms,
         scheduledActions=actions,
@@ -281,15 +257,7 @@ def test_the_property_check_can_fail() -> None:
     doc = b.document(
         duration=600,
         services=b.service(desiredCount=6),
-        scalableTargets=[
-            {
-                "ServiceNamespace": "ecs",
-                "ResourceId": RESOURCE,
-                "ScalableDimension": "ecs:service:DesiredCount",
-                "MinCapacity": 1,
-                "MaxCapacity": 10,
-            }
-        ],
+        scalableTargets=b.scalable_target(1, 10),
         scheduledActions=[
             {
                 "ScheduledActionName": "cap",

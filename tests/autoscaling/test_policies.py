@@ -32,20 +32,8 @@ from fargasim.engine import simulate
 from fargasim.result import Result
 from tests import builders as b
 
-RESOURCE = "service/default/web"
+RESOURCE = b.RESOURCE
 QUEUE_DIMENSIONS = [{"Name": "QueueName", "Value": "jobs"}]
-
-
-def scalable_target(min_capacity: int, max_capacity: int) -> list[dict[str, Any]]:
-    return [
-        {
-            "ServiceNamespace": "ecs",
-            "ResourceId": RESOURCE,
-            "ScalableDimension": "ecs:service:DesiredCount",
-            "MinCapacity": min_capacity,
-            "MaxCapacity": max_capacity,
-        }
-    ]
 
 
 def queue_metric(*points: tuple[float, float]) -> list[dict[str, Any]]:
@@ -57,22 +45,6 @@ def queue_metric(*points: tuple[float, float]) -> list[dict[str, Any]]:
             "series": [{"at": at, "value": value} for at, value in points],
         }
     ]
-
-
-def policy(name: str, kind: str, config: dict[str, Any]) -> dict[str, Any]:
-    key = (
-        "StepScalingPolicyConfiguration"
-        if kind == "StepScaling"
-        else "TargetTrackingScalingPolicyConfiguration"
-    )
-    return {
-        "PolicyName": name,
-        "ServiceNamespace": "ecs",
-        "ResourceId": RESOURCE,
-        "ScalableDimension": "ecs:service:DesiredCount",
-        "PolicyType": kind,
-        key: config,
-    }
 
 
 def step_policy(
@@ -90,7 +62,7 @@ def step_policy(
         if upper is not None:
             item["MetricIntervalUpperBound"] = upper
         adjustments.append(item)
-    return policy(
+    return b.scaling_policy(
         name,
         "StepScaling",
         {
@@ -120,7 +92,7 @@ def queue_alarm(
 
 
 def tt_cpu(name: str, target: float, **config: Any) -> dict[str, Any]:
-    return policy(
+    return b.scaling_policy(
         name,
         "TargetTrackingScaling",
         {
@@ -134,7 +106,7 @@ def tt_cpu(name: str, target: float, **config: Any) -> dict[str, Any]:
 
 
 def tt_queue(name: str, target: float) -> dict[str, Any]:
-    return policy(
+    return b.scaling_policy(
         name,
         "TargetTrackingScaling",
         {
@@ -149,21 +121,6 @@ def tt_queue(name: str, target: float) -> dict[str, Any]:
     )
 
 
-def cpu_load(*points: tuple[float, float]) -> list[dict[str, Any]]:
-    """Exactly ``rps`` requests per second, 0.1 vCPU-s each (0.5 vCPU tasks)."""
-    return [
-        {
-            "service": "web",
-            "arrivals": {
-                "pattern": "piecewise",
-                "poisson": False,
-                "points": [{"at": at, "rps": rps} for at, rps in points],
-            },
-            "request": {"cpuSeconds": b.const(0.1)},
-        }
-    ]
-
-
 def simulate_with(
     *,
     desired: int,
@@ -176,19 +133,11 @@ def simulate_with(
     sc = b.scenario(
         duration=duration,
         services=b.service(desiredCount=desired),
-        scalableTargets=scalable_target(min_capacity, max_capacity),
+        scalableTargets=b.scalable_target(min_capacity, max_capacity),
         scalingPolicies=policies,
         **sections,
     )
     return simulate(sc)
-
-
-def activities(res: Result) -> list[tuple[float, int, int]]:
-    a = res.scaling_activities
-    return [
-        (float(a["time"][i]), int(a["fromCapacity"][i]), int(a["toCapacity"][i]))
-        for i in range(len(a))
-    ]
 
 
 def activities_by(res: Result) -> list[tuple[float, str, int, int]]:
@@ -245,7 +194,7 @@ def test_step_scale_out_steps_are_relative_to_the_threshold(value: float, added:
     )
     # One activity: the alarm re-invokes the policy at 780 and 840, inside the 300 s cooldown,
     # with the same step: not a larger scale-out (§6.1, §6.3).
-    assert activities(res) == [(720.0, 2, 2 + added)]
+    assert b.activities(res) == [(720.0, 2, 2 + added)]
     assert res.scaling_activities["cause"][0] == (
         f"monitor alarm high in state ALARM triggered policy out changing the desired capacity "
         f"from 2 to {2 + added}."
@@ -271,7 +220,7 @@ def test_step_scale_in_steps_are_relative_to_the_threshold(value: float, removed
         customMetrics=queue_metric((0, 50), (600, value)),
         alarms=[queue_alarm("low", 20, "LessThanOrEqualToThreshold", "in")],
     )
-    assert activities(res) == [(720.0, 6, 6 - removed)]
+    assert b.activities(res) == [(720.0, 6, 6 - removed)]
 
 
 @pytest.mark.parametrize(
@@ -307,7 +256,7 @@ def test_percent_change_in_capacity(
         customMetrics=queue_metric((0, 50), (600, value)),
         alarms=[alarm],
     )
-    assert activities(res) == [(720.0, desired, expected)]
+    assert b.activities(res) == [(720.0, desired, expected)]
 
 
 @pytest.mark.parametrize(
@@ -333,7 +282,7 @@ def test_exact_capacity(desired: int, minimum: int, exact: int, scale_out: bool)
         customMetrics=queue_metric((0, 50), (600, value)),
         alarms=[alarm],
     )
-    assert activities(res) == [(720.0, desired, exact)]
+    assert b.activities(res) == [(720.0, desired, exact)]
 
 
 def test_step_cooldown_only_1_is_added() -> None:
@@ -350,7 +299,7 @@ def test_step_cooldown_only_1_is_added() -> None:
         customMetrics=queue_metric((0, 50), (600, 105), (720, 115)),
         alarms=[queue_alarm("high", 100, "GreaterThanOrEqualToThreshold", "out")],
     )
-    assert activities(res) == [(720.0, 2, 4), (840.0, 4, 5)]
+    assert b.activities(res) == [(720.0, 2, 4), (840.0, 4, 5)]
 
 
 def test_alarm_reinvokes_the_policy_every_minute_so_it_steps_once_each_cooldown() -> None:
@@ -367,7 +316,7 @@ def test_alarm_reinvokes_the_policy_every_minute_so_it_steps_once_each_cooldown(
         customMetrics=queue_metric((0, 50), (600, 150)),
         alarms=[queue_alarm("high", 100, "GreaterThanOrEqualToThreshold", "out")],
     )
-    assert activities(res) == [(720.0, 2, 4), (840.0, 4, 6), (960.0, 6, 8), (1080.0, 8, 9)]
+    assert b.activities(res) == [(720.0, 2, 4), (840.0, 4, 6), (960.0, 6, 8), (1080.0, 8, 9)]
     assert [c for c in changes(res, "high") if c[2] == "ALARM"] == [(720.0, "OK", "ALARM")]
 
 
@@ -403,12 +352,12 @@ def test_disable_scale_in_never_scales_in() -> None:
         "min_capacity": 1,
         "max_capacity": 10,
         "duration": 3600,
-        "workload": cpu_load((0, 2)),
+        "workload": b.exact_cpu_load((0, 2)),
     }
     enabled = simulate_with(policies=[tt_cpu("cpu", 50)], **kwargs)
-    assert activities(enabled) == [(960.0, 6, 1)]
+    assert b.activities(enabled) == [(960.0, 6, 1)]
     disabled = simulate_with(policies=[tt_cpu("cpu", 50, DisableScaleIn=True)], **kwargs)
-    assert activities(disabled) == []
+    assert b.activities(disabled) == []
     assert [a["kind"] for a in disabled.alarms] == ["AlarmHigh"]
     assert list(disabled.timeseries["web.desiredCount"]) == [6] * len(disabled.timeseries)
 
@@ -427,7 +376,7 @@ def test_two_policies_scale_in_only_when_both_low_alarms_are_in_alarm() -> None:
         max_capacity=10,
         duration=2500,
         policies=[tt_cpu("cpu", 50), tt_queue("queue", 100)],
-        workload=cpu_load((0, 20)),
+        workload=b.exact_cpu_load((0, 20)),
         customMetrics=queue_metric((0, 95), (1500, 50)),
     )
     cpu_low = [c for c in changes(res, "AlarmLow") if c[2] == "ALARM"]
@@ -444,7 +393,7 @@ def test_two_policies_scale_out_if_either_says_so() -> None:
         max_capacity=20,
         duration=870,
         policies=[tt_cpu("cpu", 50), tt_queue("queue", 100)],
-        workload=cpu_load((0, 8)),
+        workload=b.exact_cpu_load((0, 8)),
         customMetrics=queue_metric((0, 50), (600, 150)),
     )
     assert activities_by(res) == [(840.0, "queue", 4, 6)]
@@ -466,7 +415,7 @@ def test_two_high_alarms_of_one_instant_make_one_activity(
         max_capacity=20,
         duration=870,
         policies=[tt_cpu("cpu", 32), tt_queue("queue", 100)],
-        workload=cpu_load((0, 2), (600, 9)),
+        workload=b.exact_cpu_load((0, 2), (600, 9)),
         customMetrics=queue_metric((0, 50), (600, queue_value)),
     )
     assert activities_by(res) == [(840.0, winner, 2, capacity)]
@@ -497,7 +446,7 @@ def test_target_tracking_does_nothing_while_its_metric_has_insufficient_data(
         policies=[tt_queue("queue", 100)],
         customMetrics=queue_metric((600, value)),
     )
-    assert activities(res)[0] == expected
+    assert b.activities(res)[0] == expected
     assert min(float(t) for t in res.alarm_history["time"]) == 720.0
 
 
@@ -510,7 +459,7 @@ def test_no_data_at_all_means_no_scaling() -> None:
         policies=[tt_queue("queue", 100)],
         customMetrics=queue_metric((7200, 1.0)),
     )
-    assert activities(res) == []
+    assert b.activities(res) == []
     assert len(res.alarm_history) == 0  # both alarms stay INSUFFICIENT_DATA
 
 
@@ -535,7 +484,7 @@ def alb_sections(rps: list[tuple[float, float]]) -> dict[str, Any]:
 
 
 def alb_policy(target: float) -> dict[str, Any]:
-    return policy(
+    return b.scaling_policy(
         "requests",
         "TargetTrackingScaling",
         {
@@ -568,7 +517,7 @@ def test_scale_from_zero_after_the_first_datapoint() -> None:
     sc = b.scenario(
         duration=560,
         services=alb_service(0),
-        scalableTargets=scalable_target(0, 10),
+        scalableTargets=b.scalable_target(0, 10),
         scalingPolicies=[alb_policy(600)],
         **alb_sections([(0, 0), (300, 30)]),
     )
@@ -580,7 +529,7 @@ def test_scale_from_zero_after_the_first_datapoint() -> None:
         if m["metricName"][i] == "RequestCountPerTarget" and m["sum"][i] > 0
     )
     assert first == (300.0, 1800.0)
-    assert activities(res)[:1] == [(420.0, 0, 1)]
+    assert b.activities(res)[:1] == [(420.0, 0, 1)]
     assert res.tasks["createdAt"][0] == 421.0
     assert res.tasks["runningAt"][0] == 430.0
 
@@ -593,9 +542,9 @@ def test_real_zero_request_counts_scale_in_to_min(minimum: int, expected: int) -
     sc = b.scenario(
         duration=1000,
         services=alb_service(2),
-        scalableTargets=scalable_target(minimum, 10),
+        scalableTargets=b.scalable_target(minimum, 10),
         scalingPolicies=[alb_policy(600)],
         **alb_sections([(0, 0)]),
     )
     res = simulate(sc)
-    assert activities(res) == [(960.0, 2, expected)]
+    assert b.activities(res) == [(960.0, 2, expected)]

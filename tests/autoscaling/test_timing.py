@@ -61,7 +61,6 @@ from fargasim.engine import simulate
 from fargasim.result import Result
 from tests import builders as b
 
-RESOURCE = "service/default/web"
 CPU = "ECSServiceAverageCPUUtilization"
 CPU_HR = "ECSServiceAverageCPUUtilizationHighResolution"
 TARGET = 32.0
@@ -69,47 +68,17 @@ REACTION = b.REACTION  # 1 s
 RUNNING = b.RUNNING  # 9 s from createdAt
 
 
-def scalable_target(min_capacity: int, max_capacity: int) -> list[dict[str, Any]]:
-    return [
-        {
-            "ServiceNamespace": "ecs",
-            "ResourceId": RESOURCE,
-            "ScalableDimension": "ecs:service:DesiredCount",
-            "MinCapacity": min_capacity,
-            "MaxCapacity": max_capacity,
-        }
-    ]
-
-
 def cpu_policy(metric: str = CPU, target: float = TARGET, **config: Any) -> list[dict[str, Any]]:
     return [
-        {
-            "PolicyName": "cpu",
-            "ServiceNamespace": "ecs",
-            "ResourceId": RESOURCE,
-            "ScalableDimension": "ecs:service:DesiredCount",
-            "PolicyType": "TargetTrackingScaling",
-            "TargetTrackingScalingPolicyConfiguration": {
+        b.scaling_policy(
+            "cpu",
+            "TargetTrackingScaling",
+            {
                 "TargetValue": target,
                 "PredefinedMetricSpecification": {"PredefinedMetricType": metric},
                 **config,
             },
-        }
-    ]
-
-
-def load(*points: tuple[float, float]) -> list[dict[str, Any]]:
-    """Exactly ``rps`` requests each second from each ``at`` on, 0.1 vCPU-s each."""
-    return [
-        {
-            "service": "web",
-            "arrivals": {
-                "pattern": "piecewise",
-                "poisson": False,
-                "points": [{"at": at, "rps": rps} for at, rps in points],
-            },
-            "request": {"cpuSeconds": b.const(0.1)},
-        }
+        )
     ]
 
 
@@ -138,20 +107,12 @@ def run(
     sc = b.scenario(
         duration=duration,
         services=b.service(desiredCount=desired),
-        scalableTargets=scalable_target(min_capacity, max_capacity),
+        scalableTargets=b.scalable_target(min_capacity, max_capacity),
         scalingPolicies=cpu_policy(metric, target, **config),
-        workload=load(*points),
+        workload=b.exact_cpu_load(*points),
         model=model,
     )
     return simulate(sc)
-
-
-def activities(res: Result) -> list[tuple[float, int, int]]:
-    a = res.scaling_activities
-    return [
-        (float(a["time"][i]), int(a["fromCapacity"][i]), int(a["toCapacity"][i]))
-        for i in range(len(a))
-    ]
 
 
 def datapoint(res: Result, timestamp: float, period: float) -> float:
@@ -224,7 +185,7 @@ def test_load_step_scale_out_timing(
     assert visible[start] == start + period + delay
 
     # The scale-out: at the derived time, from 2 to ceil(2 × 90 / 32) = 6.
-    first = activities(res)[0]
+    first = b.activities(res)[0]
     assert first == (at, 2, 6)
     cause = res.scaling_activities["cause"][0]
     assert re.fullmatch(
@@ -285,7 +246,7 @@ def test_scale_in_waits_for_15_low_datapoints_then_for_the_scale_in_cooldown() -
     1020 and ceil(8 × 25 / 50) = 4 afterwards — refused until 960 + 300 = 1260.
     """
     res = run((0, 20), (960, 10), desired=10, min_capacity=1, max_capacity=10, target=50)
-    assert activities(res) == [(960.0, 10, 8), (1260.0, 8, 4)]
+    assert b.activities(res) == [(960.0, 10, 8), (1260.0, 8, 4)]
     low = alarm_changes(res, "AlarmLow")
     assert [c for c in low if c[2] == "ALARM"] == [(960.0, "INSUFFICIENT_DATA", "ALARM")]
 
@@ -302,7 +263,7 @@ def test_a_shorter_scale_in_cooldown_lets_the_second_scale_in_through_sooner() -
         target=50,
         ScaleInCooldown=120,
     )
-    assert activities(res) == [(960.0, 10, 8), (1080.0, 8, 4)]
+    assert b.activities(res) == [(960.0, 10, 8), (1080.0, 8, 4)]
 
 
 def test_one_datapoint_that_is_not_low_restarts_the_15() -> None:
@@ -319,7 +280,7 @@ def test_one_datapoint_that_is_not_low_restarts_the_15() -> None:
         duration=1400,
     )
     assert datapoint(res, 300.0, 60.0) == pytest.approx(48.0)
-    assert activities(res) == [(1320.0, 10, 8)]
+    assert b.activities(res) == [(1320.0, 10, 8)]
 
 
 # ------------------------------------------------------------------ the scale-out cooldown
@@ -345,7 +306,7 @@ def test_second_scale_out_within_the_cooldown_happens_when_larger() -> None:
         startup={"provisioningSeconds": b.const(70)},
         duration=930,
     )
-    assert activities(res)[:2] == [(840.0, 2, 4), (900.0, 4, 6)]
+    assert b.activities(res)[:2] == [(840.0, 2, 4), (900.0, 4, 6)]
 
 
 def test_no_second_scale_out_within_the_cooldown_when_not_larger() -> None:
@@ -363,7 +324,7 @@ def test_no_second_scale_out_within_the_cooldown_when_not_larger() -> None:
     """
     res = run((0, 2), (640, 9), duration=1500, base="capacityBeforeScaleOut")
     assert datapoint(res, 840.0, 60.0) == pytest.approx(33.75)
-    assert activities(res) == [(840.0, 2, 6)]
+    assert b.activities(res) == [(840.0, 2, 6)]
     assert datapoint(res, 960.0, 60.0) == pytest.approx(30.0)
 
 
@@ -374,4 +335,4 @@ def test_with_the_running_count_as_base_a_stale_datapoint_compounds() -> None:
     tasks, while 6 tasks now run: ceil(6 × 90 / 32) = ceil(16.875) = 17 > 6 is "a larger scale
     out" and goes through — the overshoot that a stale metric causes."""
     res = run((0, 2), (640, 9), duration=1000)
-    assert activities(res)[:2] == [(840.0, 2, 6), (900.0, 6, 17)]
+    assert b.activities(res)[:2] == [(840.0, 2, 6), (900.0, 6, 17)]
