@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -224,7 +223,3 @@ def _write_csv(path: Path, table: Columns, digits: Mapping[str, int]) -> None:
     for row in range(len(table)):
         writer.writerow(format_number(col[row], d) for col, d in zip(cols, col_digits, strict=True))
     path.write_text(buffer.getvalue(), encoding="utf-8")
-
-
-def float_column(values: Sequence[float]) -> npt.NDArray[np.float64]:
-    return np.asarray(values, dtype=np.float64)

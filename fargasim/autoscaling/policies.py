@@ -113,10 +113,6 @@ class TargetTrackingPolicy:
     def other_scaled_out(self) -> None:
         self.cooldown.cancel_scale_in_cooldown()
 
-    @property
-    def alarms(self) -> list[Alarm]:
-        return [a for a in (self.high, self.low) if a is not None]
-
 
 class StepPolicy:
     """A ``StepScaling`` policy invoked by user alarms (§6.3)."""
