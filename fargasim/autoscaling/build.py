@@ -289,7 +289,7 @@ def _evaluate(
                 policy.on_action(alarm, ctx.now)
         for name in alarm.config.alarm_actions:
             owner = policies.get(name)
-            if isinstance(owner, TargetTrackingPolicy):
+            if owner is not None:
                 owner.on_evaluated(alarm, ctx.now)
 
 

@@ -125,6 +125,9 @@ class StepPolicy:
         self.config = config
         self.cooldown = cooldown
 
+    def on_evaluated(self, alarm: Alarm, now: float) -> None:
+        """Nothing between actions: a step policy acts only when its alarm invokes it."""
+
     def on_action(self, alarm: Alarm, now: float) -> None:
         values = [v for _, v in alarm.evaluation_window(now) if v is not None]
         if not values:
