@@ -8,8 +8,9 @@ DataPlane`), runs the clock to the scenario's duration, then meters billing
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from typing import Any
 
 import numpy as np
@@ -21,12 +22,18 @@ from fargasim.billing import PriceTable, Usage, charge, cumulative_cost
 from fargasim.cloudwatch import MetricKey, MetricStore
 from fargasim.core import Context, Phase
 from fargasim.ecs.capacity import StrategyItem
+from fargasim.ecs.deployment import Deployment
 from fargasim.ecs.events import EventLog
-from fargasim.ecs.lifecycle import Task, TaskState, run_task
+from fargasim.ecs.faults import Faults
+from fargasim.ecs.lifecycle import StopRequest, Task, TaskState, run_task
+from fargasim.ecs.load_balancing import Attachment, ServiceTargets
 from fargasim.ecs.placement import Subnet, SubnetPool
-from fargasim.ecs.service import ServiceScheduler
+from fargasim.ecs.platform import FargatePlatform
+from fargasim.ecs.service import ServiceScheduler, ServiceSettings
 from fargasim.ecs.sizes import SizeRules
 from fargasim.ecs.startup import draw_shutdown, draw_startup, image_size_mib, stop_timeout
+from fargasim.elb.settings import settings_from_spec
+from fargasim.elb.targets import TargetGroup, TargetHealth
 from fargasim.errors import SimulationError
 from fargasim.monitoring import CustomMetric, ServiceMetrics
 from fargasim.result import (
@@ -35,11 +42,20 @@ from fargasim.result import (
     TASK_COLUMNS,
     Columns,
     CostSummary,
+    DeploymentSummary,
+    PlatformSummary,
     Result,
     ServiceSummary,
     Summary,
 )
-from fargasim.scenario.schema import Scenario, ServiceSpec, TaskDefinitionSpec
+from fargasim.scenario.schema import (
+    Scenario,
+    ServiceSpec,
+    TargetGroupSpec,
+    TaskDefinitionSpec,
+    WorkloadSpec,
+)
+from fargasim.timeline import Timeline
 from fargasim.units import cpu_units_to_vcpu, parse_cpu_units, parse_memory_mib
 from fargasim.workload.dataplane import DataPlane, ServiceFlow
 
@@ -53,7 +69,8 @@ class _ServiceState:
     def __init__(self) -> None:
         self.starting = 0
         self.running = 0
-        self.serving = 0
+        self.serving = 0  # RUNNING with the application started
+        self.routable = 0.0  # the load balancer's routable weight (services behind one)
         self.peak_running = 0
         self.running_integral = 0.0
         self.last_change = 0.0
@@ -66,7 +83,7 @@ class _ServiceState:
 
 
 class Model:
-    """The simulated account: services, their tasks, the network, the data plane."""
+    """The simulated account: services, their tasks, the platform, the data plane."""
 
     def __init__(self, scenario: Scenario, seed: int) -> None:
         self.scenario = scenario
@@ -75,43 +92,21 @@ class Model:
         self.pool = SubnetPool(
             [Subnet(s.subnet_id, s.availability_zone, s.free_ips) for s in scenario.network.subnets]
         )
+        self.platform = FargatePlatform(self.ctx, scenario.account, self.pool)
+        self.faults = Faults(self.ctx, scenario.model.spot, scenario.model.faults, self.platform)
         self.dataplane = DataPlane(self.ctx, scenario.model.tick)
         self.tasks: list[Task] = []
         self.state: dict[str, _ServiceState] = {}
         self.schedulers: dict[str, ServiceScheduler] = {}
+        self.targets: dict[str, ServiceTargets] = {}
         self._taskdefs: dict[str, TaskDefinitionSpec] = {}
+        self._target_groups: dict[str, tuple[TargetGroup, list[ServiceTargets]]] = {}
+        for group_spec in scenario.target_groups:
+            self._add_target_group(group_spec)
         workloads = {w.service: w for w in scenario.workload}
         for spec in scenario.services:
-            taskdef = scenario.task_definition(spec.taskDefinition)
-            self._taskdefs[spec.serviceName] = taskdef
-            cpu = parse_cpu_units(taskdef.cpu)
-            memory = parse_memory_mib(taskdef.memory)
-            self.state[spec.serviceName] = _ServiceState()
-            self.dataplane.add(
-                ServiceFlow(
-                    self.ctx,
-                    spec.serviceName,
-                    cpu_units_to_vcpu(cpu),
-                    float(memory),
-                    workloads.get(spec.serviceName),
-                    scenario.model.idle_cpu_percent,
-                )
-            )
-            self.schedulers[spec.serviceName] = ServiceScheduler(
-                self.ctx,
-                spec.serviceName,
-                spec.desiredCount,
-                _strategy(spec),
-                _subnets(spec),
-                self.pool,
-                cpu,
-                memory,
-                self.events,
-                scenario.model.scheduler.reaction_seconds,
-                self._launch,
-                id_prefix=f"{scenario.name}/{spec.cluster}/{spec.serviceName}",
-            )
-        self.ctx.process(self._timeline())
+            self._add_service(spec, workloads.get(spec.serviceName))
+        self.timeline = Timeline(self)
         self.store = MetricStore()
         self._publish_metrics(workloads)
         self.autoscaling = build_autoscaling(
@@ -121,6 +116,93 @@ class Model:
             dict(self.schedulers),
             lambda name: self.state[name].running,
         )
+
+    def _add_target_group(self, spec: TargetGroupSpec) -> None:
+        users: list[ServiceTargets] = []
+
+        def on_change(key: str, old: TargetHealth, new: TargetHealth) -> None:
+            for targets in users:
+                targets.on_change(group, key, old, new)
+
+        def on_weight() -> None:
+            for targets in users:
+                targets.on_weight()
+
+        group = TargetGroup(self.ctx, settings_from_spec(spec), on_change, on_weight)
+        self._target_groups[spec.Name] = (group, users)
+
+    def _add_service(self, spec: ServiceSpec, workload: WorkloadSpec | None) -> None:
+        scenario = self.scenario
+        name = spec.serviceName
+        taskdef_name = scenario.task_definition_arn_name(spec.taskDefinition)
+        taskdef = self.task_definition(taskdef_name)
+        self.state[name] = _ServiceState()
+        self.dataplane.add(
+            ServiceFlow(
+                self.ctx,
+                name,
+                cpu_units_to_vcpu(parse_cpu_units(taskdef.cpu)),
+                float(parse_memory_mib(taskdef.memory)),
+                workload,
+                scenario.model.idle_cpu_percent,
+            )
+        )
+        attachments = [
+            Attachment(self._target_groups[group][0], lb.containerPort)
+            for lb in spec.loadBalancers
+            if lb.targetGroupArn is not None
+            and (group := _target_group_name(lb.targetGroupArn, self._target_groups)) is not None
+        ]
+        model = scenario.model
+        scheduler = ServiceScheduler(
+            self.ctx,
+            ServiceSettings(
+                name=name,
+                strategy=_strategy(spec),
+                subnet_ids=_subnets(spec),
+                reaction_seconds=model.scheduler.reaction_seconds,
+                has_load_balancer=bool(attachments),
+                id_prefix=f"{scenario.name}/{spec.cluster}/{name}",
+                throttle_base_seconds=model.scheduler.throttle_base_seconds,
+                throttle_factor=model.scheduler.throttle_factor,
+                throttle_max_seconds=model.scheduler.throttle_max_seconds,
+                breaker_minimum=model.deployments.circuit_breaker_minimum_threshold,
+            ),
+            spec.desiredCount,
+            taskdef_name,
+            spec.deploymentConfiguration,
+            float(spec.healthCheckGracePeriodSeconds),
+            self.platform,
+            self.events,
+            self._size_of,
+            self._launch,
+        )
+        self.schedulers[name] = scheduler
+        if attachments:
+            targets = ServiceTargets(
+                self.ctx,
+                scheduler,
+                attachments,
+                self.events,
+                model.load_balancer.drain,
+                functools.partial(self._set_serving, name),
+            )
+            self.targets[name] = targets
+            for attachment in attachments:
+                for tg, users in self._target_groups.values():
+                    if tg is attachment.group:
+                        users.append(targets)
+
+    def task_definition(self, name: str) -> TaskDefinitionSpec:
+        """The task definition ``family:revision`` names (cached)."""
+        found = self._taskdefs.get(name)
+        if found is None:
+            found = self._taskdefs[name] = self.scenario.task_definition(name)
+        return found
+
+    def _size_of(self, name: str) -> tuple[int, int]:
+        taskdef = self.task_definition(name)
+        return parse_cpu_units(taskdef.cpu), parse_memory_mib(taskdef.memory)
 
     def _publish_metrics(self, workloads: dict[str, Any]) -> None:
         """ECS service metrics, target-group request counts and custom metrics (§11)."""
@@ -150,11 +232,12 @@ class Model:
                 delay,
             )
 
-    # -- control plane wiring -----------------------------------------------------------------
+    # -- control plane wiring (the task hooks of :func:`~fargasim.ecs.lifecycle.run_task`) ---
 
     def _launch(self, scheduler: ServiceScheduler, task: Task) -> None:
-        taskdef = self._taskdefs[task.service]
+        taskdef = self.task_definition(task.task_definition)
         spec = self.scenario.model
+        task.image = taskdef.containerDefinitions[0].image
         startup = draw_startup(
             spec.startup,
             task.service,
@@ -167,43 +250,64 @@ class Model:
         )
         self.tasks.append(task)
         self.state[task.service].starting += 1
-        task.process = self.ctx.process(
-            run_task(self.ctx, task, startup, shutdown, self._observe, self._ready)
-        )
+        task.process = self.ctx.process(run_task(self.ctx, task, startup, shutdown, self))
+        self.faults.launched(scheduler, task)
 
-    def _observe(self, task: Task, previous: TaskState) -> None:
+    def observe(self, task: Task, previous: TaskState) -> None:
         state = self.state[task.service]
         now = self.ctx.now
+        targets = self.targets.get(task.service)
+        scheduler = self.schedulers[task.service]
         if previous.is_starting and not task.state.is_starting:
             state.starting -= 1
         if task.state == TaskState.RUNNING:
             state.add_running(now, +1)
+            if targets is not None:
+                targets.running(task)
+            self.faults.running(scheduler, task)
         if previous == TaskState.RUNNING:
             state.add_running(now, -1)
             if not math.isnan(task.ready_at):
                 state.serving -= 1
         if previous == TaskState.RUNNING or task.state == TaskState.RUNNING:
-            self.dataplane.set_counts(task.service, state.serving, state.running)
+            self._update_counts(task.service)
         if task.state == TaskState.STOPPED:
+            if targets is not None:
+                targets.gone(task)
             self.pool.release_ip(task.subnet_id)
-            for scheduler in self.schedulers.values():
-                if task.subnet_id in scheduler.subnet_ids:
-                    scheduler.wake()
-        self.schedulers[task.service].task_changed(task, previous)
+            self.platform.limits.release(
+                "FARGATE_SPOT" if task.capacity_provider == "FARGATE_SPOT" else "FARGATE",
+                task.cpu_units,
+            )
+            self.platform.changed()
+        scheduler.task_changed(task, previous)
 
-    def _ready(self, task: Task) -> None:
-        state = self.state[task.service]
-        state.serving += 1
-        self.dataplane.set_counts(task.service, state.serving, state.running)
+    def ready(self, task: Task) -> None:
+        self.state[task.service].serving += 1
+        targets = self.targets.get(task.service)
+        if targets is not None:
+            targets.ready(task)
+        self._update_counts(task.service)
 
-    def _timeline(self) -> Generator[simpy.Event, Any, None]:
-        for event in sorted(self.scenario.events, key=lambda e: e.at):
-            if event.at > self.scenario.duration:
-                break
-            yield self.ctx.timeout(event.at - self.ctx.now, Phase.STATE)
-            update = event.update_service
-            if update is not None and update.desired_count is not None:
-                self.schedulers[update.service].set_desired(update.desired_count)
+    def pull_failure(self, task: Task) -> float | None:
+        return self.faults.pull_failure(task)
+
+    def drain_seconds(self, task: Task, request: StopRequest, planned: float) -> float:
+        targets = self.targets.get(task.service)
+        if targets is None:
+            return planned
+        return targets.drain_seconds(task, request, planned)
+
+    def _set_serving(self, service: str, weight: float) -> None:
+        self.state[service].routable = weight
+        self._update_counts(service)
+
+    def _update_counts(self, service: str) -> None:
+        """Tell the data plane how many tasks serve traffic: the load balancer's routable
+        weight behind a target group (§9), else the ready tasks."""
+        state = self.state[service]
+        serving = state.routable if service in self.targets else float(state.serving)
+        self.dataplane.set_counts(service, serving, state.running)
 
     # -- sampling -------------------------------------------------------------------------------
 
@@ -324,7 +428,7 @@ def _assemble(model: Model, seed: int, engine: str, series: _Sampler) -> Result:
     end = scenario.duration
     tasks = model.tasks
     n = len(tasks)
-    taskdefs = {t.service: model._taskdefs[t.service] for t in tasks}
+    taskdefs = [model.task_definition(t.task_definition) for t in tasks]
     start = np.array([t.pull_started_at for t in tasks], dtype=np.float64)
     stop = np.array(
         [t.execution_stopped_at if not math.isnan(t.execution_stopped_at) else end for t in tasks],
@@ -333,14 +437,12 @@ def _assemble(model: Model, seed: int, engine: str, series: _Sampler) -> Result:
     usage = Usage(
         cpu_units=np.array([t.cpu_units for t in tasks], dtype=np.int64),
         memory_mib=np.array([t.memory_mib for t in tasks], dtype=np.int64),
-        ephemeral_gib=np.array(
-            [_ephemeral_gib(taskdefs[t.service]) for t in tasks], dtype=np.float64
-        ),
+        ephemeral_gib=np.array([_ephemeral_gib(td) for td in taskdefs], dtype=np.float64),
         architecture=np.array(
-            [taskdefs[t.service].runtimePlatform.cpuArchitecture for t in tasks], dtype=str
+            [td.runtimePlatform.cpuArchitecture for td in taskdefs], dtype=str
         ).reshape(n),
         os_family=np.array(
-            [taskdefs[t.service].runtimePlatform.operatingSystemFamily for t in tasks], dtype=str
+            [td.runtimePlatform.operatingSystemFamily for td in taskdefs], dtype=str
         ).reshape(n),
         capacity_provider=np.array([t.capacity_provider for t in tasks], dtype=str).reshape(n),
         start=start,
@@ -365,6 +467,8 @@ def _assemble(model: Model, seed: int, engine: str, series: _Sampler) -> Result:
             "capacityProvider": [t.capacity_provider for t in tasks],
             "availabilityZone": [t.availability_zone for t in tasks],
             "subnetId": [t.subnet_id for t in tasks],
+            "taskDefinition": [t.task_definition for t in tasks],
+            "startedBy": [t.started_by for t in tasks],
             "cpu": [str(t.cpu_units) for t in tasks],
             "memory": [str(t.memory_mib) for t in tasks],
             "createdAt": col([t.created_at for t in tasks]),
@@ -373,6 +477,7 @@ def _assemble(model: Model, seed: int, engine: str, series: _Sampler) -> Result:
             "stoppingAt": col([t.stopping_at for t in tasks]),
             "stoppedAt": col([t.stopped_at for t in tasks]),
             "stopCode": [t.stop_code for t in tasks],
+            "stoppedReason": [t.stopped_reason for t in tasks],
             "billedSeconds": charges.billed_seconds,
             "costUsd": charges.total_usd,
         }
@@ -399,11 +504,17 @@ def _assemble(model: Model, seed: int, engine: str, series: _Sampler) -> Result:
         state = model.state[name]
         state.add_running(end, 0)
         mine = np.array([t.service == name for t in tasks], dtype=bool).reshape(n)
+        codes: dict[str, int] = {}
+        for task in tasks:
+            if task.service == name and task.state == TaskState.STOPPED:
+                codes[task.stop_code] = codes.get(task.stop_code, 0) + 1
         services[name] = ServiceSummary(
             tasks_launched=int(mine.sum()),
             peak_running=state.peak_running,
             mean_running=round(state.running_integral / end, 6),
             task_hours=round(float(billable[mine].sum()) / 3600.0, 6),
+            stop_codes=dict(sorted(codes.items())),
+            deployments=[_deployment_summary(d) for d in model.schedulers[name].deployments],
         )
     summary = Summary(
         scenario=scenario.name,
@@ -412,6 +523,12 @@ def _assemble(model: Model, seed: int, engine: str, series: _Sampler) -> Result:
         duration_seconds=end,
         cost_usd=cost,
         services=services,
+        platform=PlatformSummary(
+            peak_on_demand_vcpu=_peak_vcpu(tasks, "FARGATE", end),
+            peak_spot_vcpu=_peak_vcpu(tasks, "FARGATE_SPOT", end),
+            on_demand_vcpu_quota=scenario.account.fargate_on_demand_vcpu_quota,
+            spot_vcpu_quota=scenario.account.fargate_spot_vcpu_quota,
+        ),
     )
     events = [
         {"time": round(e.time, 6), "service": e.service, "message": e.message}
@@ -502,6 +619,40 @@ def _alarm_record(info: Any) -> dict[str, Any]:
     }
 
 
+def _deployment_summary(deployment: Deployment) -> DeploymentSummary:
+    def time(value: float) -> float | None:
+        return None if math.isnan(value) else round(value, 6)
+
+    return DeploymentSummary(
+        id=deployment.deployment_id,
+        task_definition=deployment.task_definition,
+        status=deployment.status,
+        rollout_state=deployment.rollout_state,
+        created_at=round(deployment.created_at, 6),
+        completed_at=time(deployment.completed_at),
+        failed_at=time(deployment.failed_at),
+        rolled_back_from=deployment.rolled_back_from or None,
+        tasks_launched=deployment.launched,
+        tasks_failed_to_start=deployment.failed_to_start,
+        failed_health_checks=deployment.failed_health_checks,
+    )
+
+
+def _peak_vcpu(tasks: list[Task], provider: str, end: float) -> float:
+    """Most vCPU held at once by tasks of ``provider``, each counted from launch to STOPPED
+    (what the concurrent vCPU quota of §5.2 counts)."""
+    mine = [t for t in tasks if t.capacity_provider == provider]
+    if not mine:
+        return 0.0
+    starts = np.array([t.created_at for t in mine])
+    stops = np.array([end if math.isnan(t.stopped_at) else t.stopped_at for t in mine])
+    units = np.array([t.cpu_units for t in mine], dtype=np.int64)
+    times = np.concatenate((starts, stops))
+    deltas = np.concatenate((units, -units))
+    order = np.lexsort((deltas, times))  # at the same instant, releases before launches
+    return round(float(np.cumsum(deltas[order]).max()) / 1024.0, 6)
+
+
 def _ephemeral_gib(taskdef: TaskDefinitionSpec) -> float:
     """The task's ephemeral storage: 20 GiB unless the task definition asks for more (§2.2)."""
     storage = taskdef.ephemeralStorage
@@ -519,6 +670,14 @@ def _strategy(spec: ServiceSpec) -> list[StrategyItem]:
             for i in spec.capacityProviderStrategy
         ]
     return [StrategyItem("FARGATE", 1, 0)]
+
+
+def _target_group_name(reference: str, groups: Mapping[str, object]) -> str | None:
+    """The target group a ``loadBalancers`` entry names (its Name or an ARN with that name)."""
+    for name in groups:
+        if reference == name or f":targetgroup/{name}/" in reference:
+            return name
+    return None
 
 
 def _subnets(spec: ServiceSpec) -> list[str]:

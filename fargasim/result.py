@@ -50,6 +50,8 @@ TASK_COLUMNS = (
     "capacityProvider",
     "availabilityZone",
     "subnetId",
+    "taskDefinition",
+    "startedBy",
     "cpu",
     "memory",
     "createdAt",
@@ -58,6 +60,7 @@ TASK_COLUMNS = (
     "stoppingAt",
     "stoppedAt",
     "stopCode",
+    "stoppedReason",
     "billedSeconds",
     "costUsd",
 )
@@ -80,11 +83,38 @@ class CostSummary(_Out):
     by_capacity_provider: dict[str, float]
 
 
+class DeploymentSummary(_Out):
+    """One deployment of a service (§8.2, §8.3)."""
+
+    id: str
+    task_definition: str
+    status: str
+    rollout_state: str
+    created_at: float
+    completed_at: float | None
+    failed_at: float | None
+    rolled_back_from: str | None
+    tasks_launched: int
+    tasks_failed_to_start: int
+    failed_health_checks: int
+
+
 class ServiceSummary(_Out):
     tasks_launched: int
     peak_running: int
     mean_running: float
     task_hours: float = Field(description="billable hours: image pull start to stop, unrounded")
+    stop_codes: dict[str, int] = Field(default_factory=dict, description="stopped tasks by code")
+    deployments: list[DeploymentSummary] = Field(default_factory=list)
+
+
+class PlatformSummary(_Out):
+    """Account-level peaks, to compare with the quotas of §5."""
+
+    peak_on_demand_vcpu: float
+    peak_spot_vcpu: float
+    on_demand_vcpu_quota: float
+    spot_vcpu_quota: float
 
 
 class Summary(_Out):
@@ -96,6 +126,7 @@ class Summary(_Out):
     duration_seconds: float
     cost_usd: CostSummary
     services: dict[str, ServiceSummary]
+    platform: PlatformSummary | None = None
 
 
 @dataclass

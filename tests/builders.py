@@ -86,7 +86,12 @@ def base_document() -> dict[str, Any]:
                 "cpu": "512",
                 "memory": "1024",
                 "containerDefinitions": [
-                    {"name": "app", "image": "registry.example/app:1", "essential": True}
+                    {
+                        "name": "app",
+                        "image": "registry.example/app:1",
+                        "essential": True,
+                        "portMappings": [{"containerPort": 80}],
+                    }
                 ],
             }
         ],
@@ -156,13 +161,13 @@ def recorded_model(sc: Scenario, seed: int | None = None) -> tuple[Model, list[T
     ``(time, task_id, previous, new)`` (the observer wraps the model's own)."""
     model = Model(sc, sc.seed if seed is None else seed)
     log: list[Transition] = []
-    inner: Callable[[Task, TaskState], None] = model._observe
+    inner: Callable[[Task, TaskState], None] = model.observe
 
     def observe(task: Task, previous: TaskState) -> None:
         log.append((model.ctx.now, task.task_id, previous, task.state))
         inner(task, previous)
 
-    model._observe = observe  # type: ignore[method-assign]
+    model.observe = observe  # type: ignore[method-assign]
     return model, log
 
 
@@ -235,3 +240,81 @@ def activities(res: Any) -> list[tuple[float, int, int]]:
         (float(a["time"][i]), int(a["fromCapacity"][i]), int(a["toCapacity"][i]))
         for i in range(len(a))
     ]
+
+
+# -- Deployments and load balancers (tests/ecs/test_deployments.py, test_load_balancing.py) -------
+
+TARGET_GROUP = "web-tg"
+
+
+def two_revisions(**second: Any) -> list[dict[str, Any]]:
+    """``taskDefinitions`` with two revisions of family ``web``: ``web:1`` (the base one) and
+    ``web:2`` (the same, with ``second`` deep-merged). Name ``web:1`` in the service: plain
+    ``web`` means the latest revision, ``web:2``."""
+    first = base_document()["taskDefinitions"][0]
+    return [first, merge(first, second)]
+
+
+def deploy(at: float, task_definition: str = "web:2", **update: Any) -> dict[str, Any]:
+    """An ``events:`` entry: ``updateService`` of web to ``task_definition`` at ``at``."""
+    return {
+        "at": at,
+        "updateService": {"service": "web", "taskDefinition": task_definition, **update},
+    }
+
+
+def pull_failures(at: float, duration: float) -> dict[str, Any]:
+    """An ``events:`` entry: every image pull of web fails during ``[at, at + duration)``."""
+    return {"at": at, "imagePullFailure": {"service": "web", "duration": duration}}
+
+
+def target_group(
+    interval: int = 10,
+    unhealthy: int = 2,
+    healthy: int = 5,
+    attributes: dict[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """``targetGroups`` with one ip target group :data:`TARGET_GROUP` (timeout 2 s, below every
+    interval) and the given ``Attributes``."""
+    return [
+        {
+            "Name": TARGET_GROUP,
+            "TargetType": "ip",
+            "HealthCheckIntervalSeconds": interval,
+            "HealthCheckTimeoutSeconds": 2,
+            "HealthyThresholdCount": healthy,
+            "UnhealthyThresholdCount": unhealthy,
+            "Attributes": [{"Key": k, "Value": v} for k, v in (attributes or {}).items()],
+        }
+    ]
+
+
+def container_on_port_80() -> list[dict[str, Any]]:
+    """The ``containerDefinitions`` of web with ``portMappings: [{containerPort: 80}]``."""
+    container = base_document()["taskDefinitions"][0]["containerDefinitions"][0]
+    return [merge(container, {"portMappings": [{"containerPort": 80}]})]
+
+
+def behind_target_group(
+    *,
+    target_groups: list[dict[str, Any]] | None = None,
+    revisions: int = 1,
+    **service_changes: Any,
+) -> dict[str, Any]:
+    """Scenario sections for web behind :data:`TARGET_GROUP` (port 80): ``targetGroups``,
+    ``taskDefinitions`` (``revisions`` of them, all listening on 80) and ``services``; pass them
+    on with ``b.scenario(**sections, ...)``."""
+    containers = container_on_port_80()
+    definitions = (
+        two_revisions(containerDefinitions=containers)
+        if revisions == 2
+        else task_definition(containerDefinitions=containers)
+    )
+    for definition in definitions:
+        definition["containerDefinitions"] = copy.deepcopy(containers)
+    lb = {"targetGroupArn": TARGET_GROUP, "containerName": "app", "containerPort": 80}
+    return {
+        "targetGroups": target_groups if target_groups is not None else target_group(),
+        "taskDefinitions": definitions,
+        "services": service(loadBalancers=[lb], **service_changes),
+    }

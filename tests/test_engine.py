@@ -42,6 +42,8 @@ TASKS_COLUMNS = [
     "capacityProvider",
     "availabilityZone",
     "subnetId",
+    "taskDefinition",
+    "startedBy",
     "cpu",
     "memory",
     "createdAt",
@@ -50,6 +52,7 @@ TASKS_COLUMNS = [
     "stoppingAt",
     "stoppedAt",
     "stopCode",
+    "stoppedReason",
     "billedSeconds",
     "costUsd",
 ]
@@ -269,6 +272,7 @@ def test_written_files_and_their_headers(tmp_path: Path) -> None:
         "durationSeconds",
         "costUsd",
         "services",
+        "platform",
     }
     assert set(summary["costUsd"]) == {
         "total",
@@ -284,6 +288,8 @@ def test_written_files_and_their_headers(tmp_path: Path) -> None:
         "peakRunning",
         "meanRunning",
         "taskHours",
+        "stopCodes",
+        "deployments",
     }
     events = [json.loads(line) for line in (out / "service_events.jsonl").read_text().splitlines()]
     assert all(set(e) == {"time", "service", "message"} for e in events)

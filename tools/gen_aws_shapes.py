@@ -31,7 +31,7 @@ from typing import Any
 
 #: The operations whose inputs fargasim scenarios take, per botocore service name.
 OPERATIONS: dict[str, tuple[str, ...]] = {
-    "ecs": ("RegisterTaskDefinition", "CreateService"),
+    "ecs": ("RegisterTaskDefinition", "CreateService", "UpdateService"),
     "application-autoscaling": (
         "RegisterScalableTarget",
         "PutScalingPolicy",

@@ -118,6 +118,7 @@ def build(
             registered.MinCapacity,
             registered.MaxCapacity,
             auto.activities,
+            scale_in_suspended=lambda service=services[name]: service.deployment_in_progress,  # type: ignore[misc]
         )
     for policy_spec in scenario.scaling_policies:
         target = auto.targets[policy_spec.ResourceId]

@@ -17,7 +17,7 @@ Rules (§6.1, §6.2):
   minimum; nothing goes above the maximum. Scheduled actions (§6.4) move the desired count into
   the new [min, max] at once, ignoring cooldowns.
 * "Application Auto Scaling turns off scale-in processes while Amazon ECS deployments are in
-  progress" (§6.1): ``scale_in_suspended`` (deployments arrive with their own issue).
+  progress" (§6.1): ``scale_in_suspended`` asks the service.
 """
 
 from __future__ import annotations
@@ -74,6 +74,9 @@ class DesiredCount(Protocol):
     desired: int
 
     def set_desired(self, desired: int) -> None: ...
+
+    @property
+    def deployment_in_progress(self) -> bool: ...
 
 
 @dataclass

@@ -18,6 +18,21 @@ States, in order (§3.1, simulator line)::
 
 A stop requested before RUNNING skips to STOPPING (nothing to deregister) and is billed only if
 the image pull had started.
+
+How a stop unfolds depends on its cause (:class:`StopMode`):
+
+* ``graceful`` (the scheduler, a user, a failed health check): DEACTIVATING for the drain the
+  caller sets (the target group's deregistration delay, §9), then SIGTERM and STOPPING until the
+  app exits or ``stopTimeout`` kills it (§3.2).
+* ``deadline`` (a Fargate Spot interruption, §7.3): the same steps, cut short so the containers
+  are gone ``deadline`` seconds after the warning ("a two-minute warning is sent before a task is
+  stopped"); a drain longer than that does not finish.
+* ``exited`` (the essential container exited, §3.2): the containers are already gone, so there
+  is no STOPPING wait; DEACTIVATING lasts the drain the caller sets.
+* ``lost`` (the task's Availability Zone failed): nothing is left to stop; the task goes
+  straight to STOPPED.
+
+A task whose image pull fails stops from ACTIVATING with ``TaskFailedToStart`` (§8.4).
 """
 
 from __future__ import annotations
@@ -25,7 +40,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import simpy
 
@@ -61,6 +76,16 @@ class StopCode(str, enum.Enum):
     TASK_FAILED_TO_START = "TaskFailedToStart"
     SPOT_INTERRUPTION = "SpotInterruption"
     TERMINATION_NOTICE = "TerminationNotice"
+    INFRASTRUCTURE_HEALTH = "InfrastructureHealth"
+
+
+class StopMode(str, enum.Enum):
+    """How a stop unfolds (see the module docstring)."""
+
+    GRACEFUL = "graceful"
+    DEADLINE = "deadline"
+    EXITED = "exited"
+    LOST = "lost"
 
 
 @dataclass(frozen=True)
@@ -115,7 +140,15 @@ class Task:
     stop_code: str = ""
     stopped_reason: str = ""
     stop_requested: bool = False  # a stop was sent; a second would crash the stopping process
+    lost: bool = False  # its infrastructure failed (only one such interrupt is sent)
+    task_definition: str = ""  # family:revision
+    image: str = ""  # the first container's image (named in pull errors)
+    started_by: str = ""  # the deployment that launched it (ecs-svc/…), as ECS's startedBy
     process: simpy.Process | None = field(default=None, repr=False)
+
+    @property
+    def reached_running(self) -> bool:
+        return self.running_at == self.running_at
 
     @property
     def ready(self) -> bool:
@@ -128,12 +161,43 @@ Observer = Callable[[Task, TaskState], None]
 
 
 class StopRequest(Exception):
-    """The cause carried by the SimPy interrupt that stops a task."""
+    """The cause carried by the SimPy interrupt that stops a task.
 
-    def __init__(self, code: StopCode, reason: str) -> None:
+    ``drain`` is how long DEACTIVATING lasts (``None``: the shutdown plan's draw); ``deadline``
+    (mode ``deadline``) is the seconds from the request until the containers are killed.
+    """
+
+    def __init__(
+        self,
+        code: StopCode,
+        reason: str,
+        mode: StopMode = StopMode.GRACEFUL,
+        drain: float | None = None,
+        deadline: float | None = None,
+    ) -> None:
         super().__init__(reason)
         self.code = code
         self.reason = reason
+        self.mode = mode
+        self.drain = drain
+        self.deadline = deadline
+
+
+class TaskHooks(Protocol):
+    """What a task's process asks of the rest of the model."""
+
+    def observe(self, task: Task, previous: TaskState) -> None:
+        """Called after every state change with the task and its previous state."""
+
+    def ready(self, task: Task) -> None:
+        """The application has started: it can answer requests and health checks."""
+
+    def pull_failure(self, task: Task) -> float | None:
+        """Asked when the image pull starts: seconds until it fails, or ``None`` if it works."""
+
+    def drain_seconds(self, task: Task, request: StopRequest, planned: float) -> float:
+        """How long DEACTIVATING lasts for this stop (load balancer deregistration, §9);
+        ``planned`` is the shutdown plan's draw, for a task with no load balancer."""
 
 
 def run_task(
@@ -141,15 +205,14 @@ def run_task(
     task: Task,
     startup: StartupPlan,
     shutdown: ShutdownPlan,
-    observe: Observer,
-    on_ready: Callable[[Task], None],
+    hooks: TaskHooks,
 ) -> Generator[simpy.Event, Any, None]:
     """The SimPy process of one task: start-up, run until interrupted, stop (§3.1)."""
 
     def enter(state: TaskState) -> None:
         previous = task.state
         task.state = state
-        observe(task, previous)
+        hooks.observe(task, previous)
 
     request: StopRequest | None = None
     try:
@@ -158,12 +221,16 @@ def run_task(
         yield ctx.timeout(startup.pending)
         task.pull_started_at = ctx.now
         enter(TaskState.ACTIVATING)
+        fails_after = hooks.pull_failure(task)
+        if fails_after is not None:
+            yield ctx.timeout(fails_after)
+            raise _PullFailed()
         yield ctx.timeout(startup.pull + startup.extract + startup.container_start)
         task.running_at = ctx.now
         enter(TaskState.RUNNING)
         yield ctx.timeout(startup.app_start)
         task.ready_at = ctx.now
-        on_ready(task)
+        hooks.ready(task)
         yield ctx.env.event()  # run until a stop request interrupts
     except simpy.Interrupt as interrupt:
         cause = interrupt.cause
@@ -172,19 +239,40 @@ def run_task(
             if isinstance(cause, StopRequest)
             else StopRequest(StopCode.USER_INITIATED, "Task stopped by user")
         )
+    except _PullFailed:
+        request = StopRequest(
+            StopCode.TASK_FAILED_TO_START,
+            f"CannotPullContainerError: pull image manifest has been retried 5 time(s): "
+            f"failed to resolve ref {task.image}: failed to do request (simulated fault)",
+            StopMode.EXITED,
+            drain=0.0,
+        )
     assert request is not None
     task.stop_code = request.code.value
     task.stopped_reason = request.reason
     task.stopping_at = ctx.now
+    task.stop_requested = True
+    cutoff = ctx.now + request.deadline if request.deadline is not None else float("inf")
     was_running = task.state == TaskState.RUNNING
-    if was_running:
-        enter(TaskState.DEACTIVATING)
-        yield ctx.timeout(shutdown.deactivating)
-    enter(TaskState.STOPPING)
-    if was_running:
-        yield ctx.timeout(shutdown.app_exit)
-    task.execution_stopped_at = ctx.now
-    enter(TaskState.DEPROVISIONING)
-    yield ctx.timeout(shutdown.deprovisioning)
+    try:
+        if request.mode != StopMode.LOST:
+            if was_running:
+                enter(TaskState.DEACTIVATING)
+                drain = hooks.drain_seconds(task, request, shutdown.deactivating)
+                yield ctx.timeout(max(0.0, min(drain, cutoff - ctx.now)))
+            enter(TaskState.STOPPING)
+            if was_running and request.mode != StopMode.EXITED:
+                yield ctx.timeout(max(0.0, min(shutdown.app_exit, cutoff - ctx.now)))
+        task.execution_stopped_at = ctx.now
+        if request.mode != StopMode.LOST:
+            enter(TaskState.DEPROVISIONING)
+            yield ctx.timeout(shutdown.deprovisioning)
+    except simpy.Interrupt:  # lost while stopping (an AZ outage): nothing is left to stop
+        if task.execution_stopped_at != task.execution_stopped_at:
+            task.execution_stopped_at = ctx.now
     task.stopped_at = ctx.now
     enter(TaskState.STOPPED)
+
+
+class _PullFailed(Exception):
+    """The image pull failed: the task stops before RUNNING."""

@@ -18,7 +18,7 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from fargasim.ecs.lifecycle import Task, TaskState
@@ -53,9 +53,14 @@ class SubnetPool:
 
 
 def choose_subnet(
-    pool: SubnetPool, subnet_ids: Sequence[str], active: Sequence[Task]
+    pool: SubnetPool,
+    subnet_ids: Sequence[str],
+    active: Sequence[Task],
+    usable: Callable[[Subnet], bool] = lambda subnet: subnet.free_ips > 0,
 ) -> Subnet | None:
-    """Where the next task of a service goes, or ``None`` when no subnet has a free IP."""
+    """Where the next task of a service goes, or ``None`` when no subnet is ``usable`` (by
+    default: has a free IP; the scheduler also rules out impaired AZs and, for Spot, AZs without
+    Spot capacity)."""
     azs: list[str] = []
     for sid in subnet_ids:
         az = pool[sid].availability_zone
@@ -69,7 +74,7 @@ def choose_subnet(
     best_key: tuple[int, int, int] | None = None
     for order, sid in enumerate(subnet_ids):
         subnet = pool[sid]
-        if subnet.free_ips <= 0:
+        if not usable(subnet):
             continue
         key = (per_az[subnet.availability_zone], -subnet.free_ips, order)
         if best_key is None or key < best_key:

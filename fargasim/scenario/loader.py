@@ -29,6 +29,7 @@ from fargasim.scenario.yamlio import (
     load_yaml_text,
     resolve_from_file,
 )
+from fargasim.units import format_duration
 
 Path = tuple[str | int, ...]
 
@@ -73,13 +74,35 @@ AWS_SECTIONS: dict[str, AwsSection] = {
             "capacityProviderStrategy.*",
             "networkConfiguration.awsvpcConfiguration.subnets",
             "schedulingStrategy",
+            "deploymentConfiguration.maximumPercent",
+            "deploymentConfiguration.minimumHealthyPercent",
+            "deploymentConfiguration.deploymentCircuitBreaker.*",
+            "healthCheckGracePeriodSeconds",
+            "loadBalancers[].targetGroupArn",
+            "loadBalancers[].containerName",
+            "loadBalancers[].containerPort",
         ),
     ),
     "targetGroups": AwsSection(
         "elbv2:CreateTargetGroup",
-        (),
+        (
+            "Name",
+            "TargetType",
+            "Protocol",
+            "Port",
+            "VpcId",
+            "HealthCheckIntervalSeconds",
+            "HealthCheckTimeoutSeconds",
+            "HealthyThresholdCount",
+            "UnhealthyThresholdCount",
+            "HealthCheckPath",
+            "HealthCheckProtocol",
+            "HealthCheckPort",
+            "Matcher.*",
+            "Attributes[].Key",
+            "Attributes[].Value",
+        ),
         {"Attributes": "elbv2:TargetGroupAttributes"},
-        later="load balancers",
     ),
     "scalableTargets": AwsSection(
         "application-autoscaling:RegisterScalableTarget",
@@ -131,6 +154,31 @@ AWS_SECTIONS: dict[str, AwsSection] = {
         ),
     ),
 }
+
+#: ``events[].updateService`` takes ``ecs UpdateService`` input; the members simulated now.
+UPDATE_SERVICE = AwsSection(
+    "ecs:UpdateService",
+    (
+        "service",
+        "cluster",
+        "desiredCount",
+        "taskDefinition",
+        "deploymentConfiguration.maximumPercent",
+        "deploymentConfiguration.minimumHealthyPercent",
+        "deploymentConfiguration.deploymentCircuitBreaker.*",
+        "forceNewDeployment",
+        "healthCheckGracePeriodSeconds",
+    ),
+)
+
+#: The target group attributes fargasim simulates (§9); any other key is only accepted.
+SIMULATED_TARGET_GROUP_ATTRIBUTES = frozenset(
+    {
+        "deregistration_delay.timeout_seconds",
+        "slow_start.duration_seconds",
+        "load_balancing.algorithm.type",
+    }
+)
 
 #: Read-only fields of ``describe-*`` output that are dropped from ``fromFile`` items.
 READ_ONLY_FIELDS: dict[str, frozenset[str]] = {
@@ -209,6 +257,16 @@ def _validate(doc: Document, base_dir: FsPath) -> tuple[Scenario, list[Note]]:
                 problems.append(doc.problem(issue.path, issue.message, key=issue.key))
             if issues:
                 shape_broken.add((section, i))
+    events = data.get("events")
+    for i, event in enumerate(events if isinstance(events, list) else []):
+        if not isinstance(event, dict) or "updateService" not in event:
+            continue
+        at: Path = ("events", i, "updateService")
+        issues = validate_input(event["updateService"], UPDATE_SERVICE.operation, prefix=at)
+        for issue in issues:
+            problems.append(doc.problem(issue.path, issue.message, key=issue.key))
+        if issues:
+            shape_broken.add(at)
     scenario: Scenario | None = None
     try:
         scenario = Scenario.model_validate(data)
@@ -295,11 +353,7 @@ def _data_path(data: Any, loc: Sequence[str | int]) -> tuple[Path, bool]:
 
 def _pydantic_problems(doc: Document, exc: ValidationError, skip: set[Path]) -> list[Problem]:
     problems = []
-    errors = [
-        e
-        for e in exc.errors(include_url=False)
-        if not (len(e["loc"]) >= 2 and (e["loc"][0], e["loc"][1]) in skip)
-    ]
+    errors = [e for e in exc.errors(include_url=False) if not _under(tuple(e["loc"]), skip)]
     # A misspelt key already says "did you mean '<name>'?": no "missing '<name>'" beside it.
     guessed: set[tuple[Path, str]] = set()
     for error in errors:
@@ -358,6 +412,11 @@ def _pydantic_problems(doc: Document, exc: ValidationError, skip: set[Path]) -> 
             shown = f" (got {value!r})"  # unless the message already quotes the value
         problems.append(doc.problem(path, f"{message}{shown}"))
     return problems
+
+
+def _under(loc: Path, prefixes: set[Path]) -> bool:
+    """Whether ``loc`` is inside one of ``prefixes`` (an item whose AWS shape was reported)."""
+    return any(loc[:n] in prefixes for n in range(1, len(loc) + 1))
 
 
 def _guess(key: str, expected: list[str]) -> str | None:
@@ -581,35 +640,13 @@ def _semantic_problems(doc: Document, sc: Scenario) -> list[Problem]:
             if ats != sorted(ats):
                 add(("workload", i, "arrivals", "points"), "points must be in time order")
 
-    for i, event in enumerate(sc.events):
-        at = ("events", i)
-        actions = [a for a in (event.update_service, event.az_outage) if a is not None]
-        if len(actions) != 1:
-            add(at, "each event has 'at' and exactly one action (updateService, azOutage)")
-        if event.update_service is not None:
-            if event.update_service.service not in names:
-                add(
-                    (*at, "updateService", "service"),
-                    f"no service {event.update_service.service!r}",
-                )
-            ref = event.update_service.task_definition
-            if ref is not None and task_definition_family(ref) not in families:
-                add((*at, "updateService", "taskDefinition"), f"no task definition {ref!r}")
-        if (
-            event.az_outage is not None
-            and event.az_outage.availability_zone not in subnet_ids.values()
-        ):
-            add(
-                (*at, "azOutage", "availabilityZone"),
-                f"no subnet in {event.az_outage.availability_zone!r}",
-            )
-
     for name in sc.model.startup.services:
         if name not in names:
             add(("model", "startup", "services", name), f"no service {name!r}", key=True)
-    from fargasim.scenario import scaling_checks
+    from fargasim.scenario import platform_checks, scaling_checks
 
     scaling_checks.check(sc, add)
+    platform_checks.check(sc, add)
     tick = sc.model.tick
     interval = sc.output.sample_interval
     if abs(interval / tick - round(interval / tick)) > 1e-9:
@@ -622,7 +659,10 @@ def _semantic_problems(doc: Document, sc: Scenario) -> list[Problem]:
 
 
 def _service_platform_checks(sc: Scenario, svc: Any, i: int, add: Any) -> None:
-    td = sc.task_definition(svc.taskDefinition)
+    try:
+        td = sc.task_definition(svc.taskDefinition)
+    except KeyError:
+        return  # a revision the file does not hold: platform_checks reports it
     providers = {
         item.capacityProvider
         for item in svc.capacityProviderStrategy
@@ -704,25 +744,26 @@ def _notes(doc: Document, sc: Scenario) -> list[Note]:
                 item, spec.operation, spec.simulated, extra_members=spec.extra_members
             ):
                 note(_first_path(item, (section, i), dotted), "accepted, not simulated")
-    if "account" in data:
-        note(
-            ("account",),
-            "accepted, not simulated yet (launch limits and quotas: a later release)",
-        )
+    for i, tg in enumerate(sc.target_groups):
+        for j, attribute in enumerate(tg.Attributes):
+            if attribute.Key not in SIMULATED_TARGET_GROUP_ATTRIBUTES:
+                note(("targetGroups", i, "Attributes", j), "accepted, not simulated")
     for i, policy in enumerate(sc.scaling_policies):
         if policy.PolicyType == "PredictiveScaling":
             note(("scalingPolicies", i), "accepted, not simulated yet (predictive scaling)")
+    raw_events = data.get("events") or []
     for i, event in enumerate(sc.events):
-        update = event.update_service
-        if event.az_outage is not None:
+        if event.update_service is not None:
+            item = raw_events[i]["updateService"]
+            at: Path = ("events", i, "updateService")
+            for dotted in not_simulated(item, UPDATE_SERVICE.operation, UPDATE_SERVICE.simulated):
+                note(_first_path(item, at, dotted), "accepted, not simulated")
+        if event.at >= sc.duration:
+            when = "at" if event.at == sc.duration else "after"
             note(
-                ("events", i, "azOutage"),
-                "accepted, not simulated yet (faults: a later release)",
-            )
-        if update is not None and (update.task_definition or update.deployment_configuration):
-            note(
-                ("events", i, "updateService"),
-                "only desiredCount is simulated yet (deployments arrive with the platform release)",
+                ("events", i, "at"),
+                f"{when} the end of the run (duration {format_duration(sc.duration)}): "
+                "never happens",
             )
     return sorted(notes, key=lambda n: (n.file, n.line, n.column, n.path))
 

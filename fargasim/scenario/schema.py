@@ -94,13 +94,30 @@ def _dist(mean: float, cv: float) -> Any:
 
 
 class AccountSpec(Own):
-    """Account-level Fargate quotas (§5.2). Defaults: a typical established account (4000 vCPU);
-    6 vCPU is the new-account default. Enforced once launch limits are simulated (§5)."""
+    """Account-level Fargate quotas and launch rates (§5, defaults from §5 and §12).
+
+    The vCPU quotas default to a typical established account (4000 vCPU, Service Quotas
+    L-3032A538 / L-36FBB829); a new account starts at 6 (§5.2). The launch token buckets are
+    AWS's documented 100 tokens refilled at 20 per second, one bucket for on-demand and one for
+    Spot (§5.1; 20/s is the rate "in many established regions", 5/s elsewhere per a third party,
+    UNSOURCED). The per-service launch rate (500 per minute) and tasks per service (5000) are
+    Service Quotas defaults (§5.1, §5.3).
+    """
 
     fargate_on_demand_vcpu_quota: float = Field(default=4000, gt=0)
     fargate_spot_vcpu_quota: float = Field(default=4000, gt=0)
     fargate_task_launch_burst: int = Field(default=100, gt=0, description="§5.1 token bucket size")
     fargate_task_launch_rate: float = Field(default=20, gt=0, description="§5.1 refill per second")
+    fargate_spot_task_launch_burst: int = Field(
+        default=100, gt=0, description="§5.1 Spot token bucket size"
+    )
+    fargate_spot_task_launch_rate: float = Field(
+        default=20, gt=0, description="§5.1 Spot refill per second"
+    )
+    service_task_launches_per_minute: int = Field(
+        default=500, gt=0, description="§5.1 tasks a service's scheduler launches per minute"
+    )
+    tasks_per_service: int = Field(default=5000, gt=0, description="§5.3 Service Quotas default")
 
 
 class SubnetSpec(Own):
@@ -185,11 +202,46 @@ class LoadBalancerRef(Aws):
     containerPort: int | None = None
 
 
+class DeploymentCircuitBreaker(Aws):
+    """§8.3: ``enable`` turns the circuit breaker on; ``rollback`` returns to the last completed
+    deployment when it trips."""
+
+    enable: bool
+    rollback: bool
+
+
 class DeploymentConfiguration(Aws):
     """§8.2 defaults for a REPLICA service: maximumPercent 200, minimumHealthyPercent 100."""
 
-    maximumPercent: int = 200
-    minimumHealthyPercent: int = 100
+    maximumPercent: int = Field(default=200, ge=0)
+    minimumHealthyPercent: int = Field(default=100, ge=0)
+    deploymentCircuitBreaker: DeploymentCircuitBreaker | None = None
+
+
+class DeploymentConfigurationUpdate(Aws):
+    """``deploymentConfiguration`` of an ``updateService`` event: a field left out keeps the
+    service's current value."""
+
+    maximumPercent: int | None = Field(default=None, ge=0)
+    minimumHealthyPercent: int | None = Field(default=None, ge=0)
+    deploymentCircuitBreaker: DeploymentCircuitBreaker | None = None
+
+    def applied_to(self, current: DeploymentConfiguration) -> DeploymentConfiguration:
+        return DeploymentConfiguration(
+            maximumPercent=(
+                current.maximumPercent if self.maximumPercent is None else self.maximumPercent
+            ),
+            minimumHealthyPercent=(
+                current.minimumHealthyPercent
+                if self.minimumHealthyPercent is None
+                else self.minimumHealthyPercent
+            ),
+            deploymentCircuitBreaker=(
+                current.deploymentCircuitBreaker
+                if self.deploymentCircuitBreaker is None
+                else self.deploymentCircuitBreaker
+            ),
+        )
 
 
 class ServiceSpec(Aws):
@@ -207,7 +259,7 @@ class ServiceSpec(Aws):
         default_factory=DeploymentConfiguration
     )
     schedulingStrategy: str = "REPLICA"
-    healthCheckGracePeriodSeconds: int = 0
+    healthCheckGracePeriodSeconds: int = Field(default=0, ge=0)
 
     @property
     def family(self) -> str:
@@ -217,10 +269,20 @@ class ServiceSpec(Aws):
 
 def task_definition_family(reference: str) -> str:
     """``web``, ``web:3`` and ``arn:aws:ecs:…:task-definition/web:3`` all name family ``web``."""
+    return _family_and_revision(reference)[0]
+
+
+def task_definition_revision(reference: str) -> int | None:
+    """The revision a reference names (``web:3`` → 3), or ``None`` for the latest (``web``)."""
+    return _family_and_revision(reference)[1]
+
+
+def _family_and_revision(reference: str) -> tuple[str, int | None]:
     name = (
         reference.rsplit("task-definition/", 1)[-1] if reference.startswith("arn:") else reference
     )
-    return name.split(":", 1)[0]
+    family, _, revision = name.partition(":")
+    return family, int(revision) if revision.isdigit() and int(revision) > 0 else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -433,7 +495,7 @@ class WorkloadSpec(Own):
 
 
 # ---------------------------------------------------------------------------------------------
-# Custom metrics and events (parsed now; simulated by later issues)
+# Custom metrics and the events timeline
 
 
 class MetricPoint(Own):
@@ -453,26 +515,124 @@ class CustomMetricSpec(BaseModel):
     file: str | None = None
 
 
-class UpdateServiceEvent(Own):
-    """An ``ecs UpdateService`` call at a point in time (the fields fargasim knows)."""
+class UpdateServiceEvent(Aws):
+    """An ``ecs UpdateService`` call at a point in time: AWS's input shape (§8.2). A new
+    ``taskDefinition`` or ``forceNewDeployment: true`` starts a rolling deployment; a
+    ``desiredCount`` alone does not."""
 
     service: str
-    desired_count: int | None = Field(default=None, ge=0)
-    task_definition: str | None = None
-    deployment_configuration: DeploymentConfiguration | None = None
+    cluster: str | None = None
+    desiredCount: int | None = Field(default=None, ge=0)
+    taskDefinition: str | None = None
+    deploymentConfiguration: DeploymentConfigurationUpdate | None = None
+    forceNewDeployment: bool = False
+    healthCheckGracePeriodSeconds: int | None = Field(default=None, ge=0)
+
+
+def _fraction(value: float) -> float:
+    if not 0 < value <= 1:
+        raise ValueError("must be above 0 and at most 1")
+    return value
+
+
+Fraction = Annotated[float, AfterValidator(_fraction)]
+
+
+class TaskSelection(Own):
+    """Which tasks an event hits: those of ``service`` (all services if omitted) in
+    ``availabilityZone`` (all if omitted); ``count`` of them or a ``fraction`` (default: all),
+    chosen at random from the event's own random stream."""
+
+    service: str | None = None
+    availability_zone: str | None = None
+    count: int | None = Field(default=None, gt=0)
+    fraction: Fraction | None = None
 
 
 class AzOutageEvent(Own):
+    """An Availability Zone fails: its tasks stop and nothing launches there for ``duration``."""
+
     availability_zone: str
     duration: PositiveDuration
 
 
+class SpotInterruptionEvent(TaskSelection):
+    """Fargate Spot reclaims running Spot tasks: the two-minute warning, SIGTERM, then the task
+    stops (§7.3)."""
+
+
+class SpotCapacityEvent(Own):
+    """No Fargate Spot capacity in ``availabilityZone`` (every AZ if omitted) for ``duration``:
+    Spot tasks cannot launch there (§7.3)."""
+
+    availability_zone: str | None = None
+    duration: PositiveDuration
+
+
+class ImagePullFailureEvent(Own):
+    """Every image pull of ``service`` (all services if omitted) fails for ``duration``
+    (``CannotPullContainerError``): the tasks stop before RUNNING (§8.4)."""
+
+    service: str | None = None
+    duration: PositiveDuration
+
+
+class HealthCheckFailureEvent(TaskSelection):
+    """The selected tasks fail their load balancer health checks for ``duration`` (§9)."""
+
+    duration: PositiveDuration
+
+
+class ContainerExitEvent(TaskSelection):
+    """The essential container of the selected RUNNING tasks exits (stop code
+    ``EssentialContainerExited``, §3.2)."""
+
+
+class StopTaskEvent(TaskSelection):
+    """``ecs StopTask`` on the selected tasks (stop code ``UserInitiated``, §3.2)."""
+
+    reason: str = "Task stopped by user"
+
+
+#: The actions an ``events:`` entry can take, by their key in the file.
+EVENT_ACTIONS = (
+    "updateService",
+    "azOutage",
+    "spotInterruption",
+    "spotCapacityUnavailable",
+    "imagePullFailure",
+    "healthCheckFailure",
+    "containerExit",
+    "stopTask",
+)
+
+
 class TimelineEvent(Own):
-    """One entry of ``events:``: a time and exactly one action."""
+    """One entry of ``events:``: a time and exactly one action (:data:`EVENT_ACTIONS`)."""
 
     at: Duration
     update_service: UpdateServiceEvent | None = None
     az_outage: AzOutageEvent | None = None
+    spot_interruption: SpotInterruptionEvent | None = None
+    spot_capacity_unavailable: SpotCapacityEvent | None = None
+    image_pull_failure: ImagePullFailureEvent | None = None
+    health_check_failure: HealthCheckFailureEvent | None = None
+    container_exit: ContainerExitEvent | None = None
+    stop_task: StopTaskEvent | None = None
+
+    @property
+    def actions(self) -> list[tuple[str, BaseModel]]:
+        """``(key, action)`` for every action set (a valid event has exactly one)."""
+        found: list[tuple[str, BaseModel]] = []
+        for key in EVENT_ACTIONS:
+            value = getattr(self, _snake(key))
+            if value is not None:
+                found.append((key, value))
+        return found
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -521,9 +681,69 @@ class ShutdownSpec(Own):
 
 
 class SchedulerSpec(Own):
-    """The ECS service scheduler's reaction time to a change (not published: §8)."""
+    """The ECS service scheduler: its reaction time to a change (not published, §8) and the
+    throttle of tasks that fail to start (§8.4: "the time between subsequent restart attempts is
+    incrementally increased up to a maximum of 15 minutes"; the curve is UNSOURCED, §12): after
+    ``n`` tasks in a row failed to reach RUNNING the next launch waits
+    ``min(throttleMaxSeconds, throttleBaseSeconds · throttleFactor^(n−1))``."""
 
     reaction_seconds: float = Field(default=1.0, ge=0)
+    throttle_base_seconds: float = Field(default=10.0, ge=0)
+    throttle_factor: float = Field(default=2.0, ge=1)
+    throttle_max_seconds: float = Field(default=900.0, ge=0, description="§8.4: 15 minutes")
+
+
+class SpotModelSpec(Own):
+    """Fargate Spot interruptions (§7.3): AWS publishes no frequency (UNSOURCED, §12). Each Spot
+    task is reclaimed after an exponential time with rate ``interruptionsPerTaskHour`` (per AZ
+    in ``availabilityZones``, which overrides it), counted from its launch."""
+
+    interruptions_per_task_hour: float = Field(default=0.0, ge=0)
+    availability_zones: dict[str, float] = Field(default_factory=dict)
+    stop_code: Literal["TerminationNotice", "SpotInterruption"] = Field(
+        default="TerminationNotice",
+        description=(
+            "stop code of an interrupted task: AWS's example event says TerminationNotice "
+            "(§3.2); the TaskStopCode list also has SpotInterruption"
+        ),
+    )
+
+    def rate(self, availability_zone: str) -> float:
+        """Interruptions per task-hour in ``availability_zone``."""
+        return self.availability_zones.get(availability_zone, self.interruptions_per_task_hour)
+
+
+class FaultsSpec(Own):
+    """Random faults (rates; scripted faults are ``events:``). None are published by AWS."""
+
+    image_pull_failure_probability: float = Field(
+        default=0.0, ge=0, le=1, description="chance that a task's image pull fails"
+    )
+    image_pull_failure_seconds: Distribution = Field(
+        default_factory=lambda: Distribution(mean=30.0, cv=0.3),
+        description="from pull start until the failed pull stops the task",
+    )
+    container_exits_per_task_hour: float = Field(
+        default=0.0, ge=0, description="essential container crashes per RUNNING task-hour"
+    )
+
+
+class LoadBalancerModelSpec(Own):
+    """How long DEACTIVATING lasts for a task behind a load balancer (§9). ``fullDelay``: the
+    whole ``deregistration_delay.timeout_seconds`` (ECS waits for the target to be UNUSED and
+    clients keep connections alive); ``inFlight``: only until in-flight requests finish (the
+    ``model.shutdown.deactivatingSeconds`` draw; "If a deregistering target has no in-flight
+    requests and no active connections, Elastic Load Balancing immediately completes the
+    deregistration process")."""
+
+    drain: Literal["fullDelay", "inFlight"] = "fullDelay"
+
+
+class DeploymentModelSpec(Own):
+    """Rolling deployments (§8.3): the circuit breaker's minimum failure threshold (3 in the
+    current API reference; 10 in the 2023 guide)."""
+
+    circuit_breaker_minimum_threshold: int = Field(default=3, ge=1)
 
 
 class CloudWatchModelSpec(Own):
@@ -577,6 +797,10 @@ class ModelSpec(Own):
     startup: StartupSpec = Field(default_factory=StartupSpec)
     shutdown: ShutdownSpec = Field(default_factory=ShutdownSpec)
     scheduler: SchedulerSpec = Field(default_factory=SchedulerSpec)
+    spot: SpotModelSpec = Field(default_factory=SpotModelSpec)
+    faults: FaultsSpec = Field(default_factory=FaultsSpec)
+    load_balancer: LoadBalancerModelSpec = Field(default_factory=LoadBalancerModelSpec)
+    deployments: DeploymentModelSpec = Field(default_factory=DeploymentModelSpec)
     tick: PositiveDuration = Field(default=1.0, description="data-plane time step")
     idle_cpu_percent: float = Field(default=0.0, ge=0, le=100)
     allow_32_vcpu: bool = Field(default=False, alias="allow32Vcpu", description="§2.1 2026 row")
@@ -619,12 +843,23 @@ class Scenario(Own):
     output: OutputSpec = Field(default_factory=OutputSpec)
 
     def task_definition(self, reference: str) -> TaskDefinitionSpec:
-        """The task definition a service names (the last registered of its family)."""
-        family = task_definition_family(reference)
+        """The task definition a reference names: ``web:2`` is the second of family ``web`` in
+        ``taskDefinitions`` (revisions count from 1 in file order, as RegisterTaskDefinition
+        numbers them); ``web`` is the latest. A family listed once answers to any revision, so a
+        pasted ``web:7`` names the one definition the file holds."""
+        family, revision = _family_and_revision(reference)
         found = [td for td in self.task_definitions if td.family == family]
-        if not found:
+        if len(found) == 1:
+            return found[0]
+        if not found or (revision is not None and revision > len(found)):
             raise KeyError(reference)
-        return found[-1]
+        return found[-1] if revision is None else found[revision - 1]
+
+    def task_definition_arn_name(self, reference: str) -> str:
+        """``family:revision`` of the task definition a reference names."""
+        family, revision = _family_and_revision(reference)
+        count = sum(1 for td in self.task_definitions if td.family == family)
+        return f"{family}:{count if revision is None else revision}"
 
     def service(self, name: str) -> ServiceSpec:
         for svc in self.services:

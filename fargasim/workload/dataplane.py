@@ -171,8 +171,9 @@ class DataPlane:
     def add(self, flow: ServiceFlow) -> None:
         self.flows[flow.name] = flow
 
-    def set_counts(self, service: str, serving: int, running: int) -> None:
-        """The control plane reports a change of a service's serving/running task counts now."""
+    def set_counts(self, service: str, serving: float, running: int) -> None:
+        """The control plane reports a change of a service's serving/running task counts now
+        (``serving`` may be fractional: targets in slow start weigh less than one)."""
         flow = self.flows[service]
         flow.serving.set(self.ctx.now, serving)
         flow.running.set(self.ctx.now, running)

@@ -63,15 +63,22 @@ class Harness:
         self.task = Task("t-1", "web", "FARGATE", "us-east-1a", "subnet-a", 512, 1024, 0.0)
         self.transitions: list[tuple[float, TaskState, TaskState]] = []
         self.ready_calls: list[float] = []
-        self.task.process = self.ctx.process(
-            run_task(self.ctx, self.task, startup, shutdown, self._observe, self._ready)
-        )
+        self.pull_fails_after: float | None = None
+        self.drain: float | None = None  # None: the shutdown plan's draw
+        self.task.process = self.ctx.process(run_task(self.ctx, self.task, startup, shutdown, self))
 
-    def _observe(self, task: Task, previous: TaskState) -> None:
+    # TaskHooks
+    def observe(self, task: Task, previous: TaskState) -> None:
         self.transitions.append((self.ctx.now, previous, task.state))
 
-    def _ready(self, task: Task) -> None:
+    def ready(self, task: Task) -> None:
         self.ready_calls.append(self.ctx.now)
+
+    def pull_failure(self, task: Task) -> float | None:
+        return self.pull_fails_after
+
+    def drain_seconds(self, task: Task, request: StopRequest, planned: float) -> float:
+        return planned if self.drain is None else self.drain
 
     def stop_at(self, when: float, code: StopCode = StopCode.USER_INITIATED) -> None:
         def stopper() -> Generator[simpy.Event, Any, None]:

@@ -198,7 +198,7 @@ def test_free_ips_cap_the_service_and_a_freed_ip_launches_a_task() -> None:
     assert model.pool["subnet-a"].free_ips == 0
     blocked = [m for t, m in messages(model) if "unable to place" in m]
     assert blocked == [
-        "(service web) was unable to place a task because no subnet of the service (subnet-a) "
+        "(service web) was unable to place a task. Reason: no subnet of the service (subnet-a) "
         "has a free IP address."
     ]
     victim = model.tasks[0]

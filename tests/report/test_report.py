@@ -24,8 +24,9 @@ METRICS = (
     "requestRate",
 )
 TASK_HEADER = (
-    "taskId,service,capacityProvider,availabilityZone,subnetId,cpu,memory,createdAt,"
-    "pullStartedAt,runningAt,stoppingAt,stoppedAt,stopCode,billedSeconds,costUsd"
+    "taskId,service,capacityProvider,availabilityZone,subnetId,taskDefinition,startedBy,cpu,"
+    "memory,createdAt,pullStartedAt,runningAt,stoppingAt,stoppedAt,stopCode,stoppedReason,"
+    "billedSeconds,costUsd"
 )
 EVIL = "<script>alert('pwned')</script>"
 
@@ -50,8 +51,9 @@ def make_results(root: Path, *, duration: float = 600.0) -> Path:
         writer.writerows(rows)
     (root / "tasks.csv").write_text(
         TASK_HEADER + "\n"
-        "1,web,FARGATE,us-east-1a,subnet-a,512,1024,0.0,2.0,18.5,,,,600.0,0.0041\n"
-        "2,worker,FARGATE_SPOT,us-east-1b,subnet-b,256,512,0.0,1.5,15.0,,,,600.0,0.0012\n",
+        "1,web,FARGATE,us-east-1a,subnet-a,web:1,ecs-svc/1,512,1024,0.0,2.0,18.5,,,,,600.0,0.0041\n"
+        "2,worker,FARGATE_SPOT,us-east-1b,subnet-b,worker:1,ecs-svc/2,256,512,0.0,1.5,15.0,,,,,"
+        "600.0,0.0012\n",
         encoding="utf-8",
     )
     (root / "scaling_activities.csv").write_text(

@@ -756,10 +756,13 @@ CROSS_CASES: list[tuple[str, Change, str, str, str | None]] = [
     ),
     (
         "target-group-missing",
-        svc(
-            loadBalancers=[
-                {"targetGroupArn": "web-tg", "containerName": "app", "containerPort": 80}
-            ]
+        both(
+            container(portMappings=[{"containerPort": 80}]),
+            svc(
+                loadBalancers=[
+                    {"targetGroupArn": "web-tg", "containerName": "app", "containerPort": 80}
+                ]
+            ),
         ),
         "services[0].loadBalancers[0].targetGroupArn",
         "no target group 'web-tg'",
@@ -846,6 +849,7 @@ def test_a_target_group_named_by_arn_resolves() -> None:
     arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg/6d0ecf831eec9f09"
     change = both(
         top(targetGroups=[{"Name": "web-tg", "TargetType": "ip", "Protocol": "HTTP", "Port": 80}]),
+        container(portMappings=[{"containerPort": 80}]),
         svc(loadBalancers=[{"targetGroupArn": arn, "containerName": "app", "containerPort": 80}]),
     )
     load_scenario_text(changed(change), "ok.yaml")

@@ -1,0 +1,165 @@
+"""The scenario's ``events:`` timeline: operator actions and scripted faults (DESIGN.md §3).
+
+Each event happens at its ``at`` time in the STATE phase (DESIGN.md §5), in file order among
+events at the same time:
+
+* ``updateService`` — ``ecs UpdateService`` (§8.2): desired count, deployment configuration,
+  grace period; a new task definition or ``forceNewDeployment`` starts a rolling deployment.
+* ``azOutage`` — every task in the AZ stops at once (stop code ``InfrastructureHealth``) and
+  nothing launches there for ``duration``; the schedulers place replacements in the other AZs.
+* ``spotInterruption`` — the two-minute warning for the selected Spot tasks (§7.3).
+* ``spotCapacityUnavailable`` — no Fargate Spot capacity for ``duration`` (§7.3).
+* ``imagePullFailure`` — image pulls fail for ``duration`` (§8.4).
+* ``healthCheckFailure`` — the selected tasks fail their target health checks for ``duration``
+  (§9); ECS then stops them once outside their grace period (§8.2).
+* ``containerExit`` — the selected tasks' essential container exits (§3.2).
+* ``stopTask`` — ``ecs StopTask`` on the selected tasks (``UserInitiated``, §3.2).
+
+A selection (``service``, ``availabilityZone``, ``count`` or ``fraction``) picks among the
+matching tasks that are launched and not stopping, at random from the event's own stream
+(``events/<index>``), so the same seed picks the same tasks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Generator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from fargasim.core import Context, Phase
+from fargasim.ecs.lifecycle import StopCode, Task, TaskState
+from fargasim.scenario.schema import (
+    AzOutageEvent,
+    ContainerExitEvent,
+    HealthCheckFailureEvent,
+    ImagePullFailureEvent,
+    SpotCapacityEvent,
+    SpotInterruptionEvent,
+    StopTaskEvent,
+    TaskSelection,
+    TimelineEvent,
+    UpdateServiceEvent,
+)
+
+if TYPE_CHECKING:
+    from fargasim.engine import Model
+
+
+class Timeline:
+    """Plays the scenario's ``events:`` against the model."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.ctx: Context = model.ctx
+        self.ctx.process(self._run())
+
+    def _run(self) -> Generator[simpy.Event, Any, None]:
+        events = sorted(enumerate(self.model.scenario.events), key=lambda e: (e[1].at, e[0]))
+        for index, event in events:
+            if event.at > self.model.scenario.duration:
+                break
+            yield self.ctx.timeout(event.at - self.ctx.now, Phase.STATE)
+            self.apply(index, event)
+
+    def apply(self, index: int, event: TimelineEvent) -> None:
+        for _, action in event.actions:
+            handler: Callable[[int, Any], None] = getattr(self, f"_{type(action).__name__}")
+            handler(index, action)
+
+    # -- actions --------------------------------------------------------------------------------
+
+    def _UpdateServiceEvent(self, index: int, update: UpdateServiceEvent) -> None:
+        scenario = self.model.scenario
+        resolved = (
+            scenario.task_definition_arn_name(update.taskDefinition)
+            if update.taskDefinition is not None
+            else None
+        )
+        self.model.schedulers[update.service].update(update, resolved)
+
+    def _AzOutageEvent(self, index: int, outage: AzOutageEvent) -> None:
+        az = outage.availability_zone
+        self.model.platform.az_outage(az, outage.duration)
+        reason = f"Task stopped: Availability Zone {az} is impaired (simulated outage)"
+        for name, scheduler in self.model.schedulers.items():
+            lost = [
+                t
+                for t in scheduler.tasks
+                if t.availability_zone == az
+                and scheduler.lose_task(t, StopCode.INFRASTRUCTURE_HEALTH, reason)
+            ]
+            if lost:
+                self.model.events.add(
+                    self.ctx.now,
+                    name,
+                    f"(service {name}) lost {len(lost)} tasks in {az}: the Availability Zone "
+                    f"is impaired for {outage.duration:g} s.",
+                )
+
+    def _SpotInterruptionEvent(self, index: int, selection: SpotInterruptionEvent) -> None:
+        for task in self._select(index, selection, lambda t: t.capacity_provider == "FARGATE_SPOT"):
+            self.model.faults.interrupt(self.model.schedulers[task.service], task)
+
+    def _SpotCapacityEvent(self, index: int, event: SpotCapacityEvent) -> None:
+        self.model.platform.spot_capacity_unavailable(event.availability_zone, event.duration)
+
+    def _ImagePullFailureEvent(self, index: int, event: ImagePullFailureEvent) -> None:
+        self.model.platform.image_pull_failure(event.service, event.duration)
+
+    def _HealthCheckFailureEvent(self, index: int, selection: HealthCheckFailureEvent) -> None:
+        chosen = self._select(index, selection, lambda t: t.service in self.model.targets)
+        for task in chosen:
+            self.model.targets[task.service].set_failing(task, True)
+
+        def recover() -> Generator[simpy.Event, Any, None]:
+            yield self.ctx.timeout(selection.duration, Phase.STATE)
+            for task in chosen:
+                self.model.targets[task.service].set_failing(task, False)
+
+        self.ctx.process(recover())
+
+    def _ContainerExitEvent(self, index: int, selection: ContainerExitEvent) -> None:
+        for task in self._select(index, selection, lambda t: t.state == TaskState.RUNNING):
+            self.model.faults.crash(self.model.schedulers[task.service], task)
+
+    def _StopTaskEvent(self, index: int, selection: StopTaskEvent) -> None:
+        for task in self._select(index, selection, lambda t: True):
+            scheduler = self.model.schedulers[task.service]
+            scheduler.stop_task(task, StopCode.USER_INITIATED, selection.reason)
+
+    # -- selection ------------------------------------------------------------------------------
+
+    def _select(
+        self, index: int, selection: TaskSelection, eligible: Callable[[Task], bool]
+    ) -> list[Task]:
+        candidates: list[Task] = []
+        for name, scheduler in self.model.schedulers.items():
+            if selection.service is not None and name != selection.service:
+                continue
+            candidates.extend(
+                t
+                for t in scheduler.active
+                if (
+                    selection.availability_zone is None
+                    or t.availability_zone == selection.availability_zone
+                )
+                and eligible(t)
+            )
+        return pick(candidates, selection, self.ctx.rng(f"events/{index}"))
+
+
+def pick(candidates: Sequence[Task], selection: TaskSelection, rng: Any) -> list[Task]:
+    """``count`` of the candidates, or ``fraction`` of them (rounded half up), or all."""
+    n = len(candidates)
+    if selection.count is not None:
+        k = min(selection.count, n)
+    elif selection.fraction is not None:
+        k = min(n, math.floor(selection.fraction * n + 0.5))
+    else:
+        return list(candidates)
+    if k == n:
+        return list(candidates)
+    chosen = sorted(int(i) for i in rng.choice(n, size=k, replace=False))
+    return [candidates[i] for i in chosen]
