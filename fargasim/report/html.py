@@ -147,6 +147,7 @@ def render_report(data: ReportData, figures: Sequence[ReportFigure]) -> str:
         f"<code>{PLOTLYJS_FILE}</code> in the same directory as this page.</p>",
         _MISSING_PLOTLY_SCRIPT,
         _summary(data),
+        _platform(data),
         _alarms(data),
         _figures(figures),
         '<h2 id="logs">Logs</h2>',
@@ -349,6 +350,79 @@ def _summary(data: ReportData) -> str:
             "</div>",
         ]
     )
+
+
+def _platform(data: ReportData) -> str:
+    """Why tasks stopped, the deployments, and peak vCPU against the account's quotas (§5.2)."""
+    services = _mapping(data.summary.get("services"))
+    code_rows = []
+    deployment_rows = []
+    for name in _services_in_order(data):
+        stats = _mapping(services.get(name))
+        for code, count in _mapping(stats.get("stopCodes")).items():
+            code_rows.append((escape(name), escape(str(code)), _count(count)))
+        deployments = stats.get("deployments")
+        if isinstance(deployments, list) and len(deployments) > 1:
+            for d in deployments:
+                d = _mapping(d)
+                ended = (
+                    d.get("completedAt") if d.get("completedAt") is not None else d.get("failedAt")
+                )
+                deployment_rows.append(
+                    (
+                        escape(name),
+                        escape(str(d.get("id", ""))),
+                        escape(str(d.get("taskDefinition", ""))),
+                        escape(str(d.get("rolloutState", ""))),
+                        escape(_duration(round(_number(d.get("createdAt")) or 0.0))),
+                        escape(_duration(round(_number(ended) or 0.0)))
+                        if ended is not None
+                        else "—",
+                        _count(d.get("tasksLaunched")),
+                        _count(d.get("tasksFailedToStart")),
+                    )
+                )
+    parts: list[str] = []
+    platform = _mapping(data.summary.get("platform"))
+    if platform:
+        rows = [
+            (
+                "FARGATE",
+                _decimal(platform.get("peakOnDemandVcpu"), 2),
+                _decimal(platform.get("onDemandVcpuQuota"), 0),
+            ),
+            (
+                "FARGATE_SPOT",
+                _decimal(platform.get("peakSpotVcpu"), 2),
+                _decimal(platform.get("spotVcpuQuota"), 0),
+            ),
+        ]
+        table = _table([("Capacity", ""), ("Peak vCPU", "num"), ("Quota", "num")], rows)
+        parts.append(f'<div class="panel"><h3>Concurrent vCPU (§5.2)</h3>\n{table}\n</div>')
+    if code_rows:
+        table = _table([("Service", ""), ("Stop code", ""), ("Tasks", "num")], code_rows)
+        parts.append(f'<div class="panel"><h3>Stopped tasks</h3>\n{table}\n</div>')
+    html = ""
+    if parts:
+        html = '<div class="grid" style="margin-top:16px">\n' + "\n".join(parts) + "\n</div>"
+    if deployment_rows:
+        table = _table(
+            [
+                ("Service", ""),
+                ("Deployment", ""),
+                ("Task definition", ""),
+                ("Rollout", ""),
+                ("Started", "num"),
+                ("Ended", "num"),
+                ("Tasks launched", "num"),
+                ("Failed to start", "num"),
+            ],
+            deployment_rows,
+        )
+        html += (
+            f'\n<div class="panel" style="margin-top:16px"><h3>Deployments</h3>\n{table}\n</div>'
+        )
+    return html
 
 
 def _alarms(data: ReportData) -> str:

@@ -185,3 +185,34 @@ def test_series_keep_their_colour_across_services(tmp_path: Path) -> None:
                 colours.setdefault(trace.name, set()).add(trace.line.color)
     assert all(len(c) == 1 for c in colours.values()), colours
     assert {"desired", "running", "pending", "CPU", "memory"} <= set(colours)
+
+
+def test_platform_panels_show_stop_codes_deployments_and_peak_vcpu(tmp_path: Path) -> None:
+    """summary.json's stopCodes, deployments (shown when a service had more than its first) and
+    platform peaks against the vCPU quotas (§5.2) appear on the page; a service with only its
+    initial deployment gets no deployment rows."""
+    root = make_results(tmp_path / "r")
+    summary = json.loads((root / "summary.json").read_text(encoding="utf-8"))
+    summary["services"]["web"]["stopCodes"] = {"TerminationNotice": 3, "UserInitiated": 1}
+    summary["services"]["web"]["deployments"] = [
+        {"id": "ecs-svc/1", "taskDefinition": "web:1", "rolloutState": "COMPLETED",
+         "createdAt": 0.0, "completedAt": 40.2, "tasksLaunched": 2, "tasksFailedToStart": 0},
+        {"id": "ecs-svc/2", "taskDefinition": "web:2", "rolloutState": "FAILED",
+         "createdAt": 300.0, "failedAt": 420.0, "tasksLaunched": 5, "tasksFailedToStart": 3},
+    ]  # fmt: skip
+    summary["services"]["worker"]["deployments"] = [
+        {"id": "ecs-svc/9", "taskDefinition": "worker:1", "rolloutState": "COMPLETED",
+         "createdAt": 0.0, "completedAt": 30.0, "tasksLaunched": 1, "tasksFailedToStart": 0},
+    ]  # fmt: skip
+    summary["platform"] = {
+        "peakOnDemandVcpu": 6.0,
+        "peakSpotVcpu": 1.5,
+        "onDemandVcpuQuota": 6,
+        "spotVcpuQuota": 4000,
+    }
+    (root / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    page = write_report(root).read_text(encoding="utf-8")
+    assert "Concurrent vCPU" in page and "6.00" in page and "4,000" in page
+    assert '<td class="">TerminationNotice</td>' in page or ">TerminationNotice<" in page
+    assert ">ecs-svc/2<" in page and ">FAILED<" in page and ">5m<" in page and ">7m<" in page
+    assert ">ecs-svc/9<" not in page  # worker only had its first deployment
