@@ -159,7 +159,9 @@ class ServiceTargets:
             return
 
         def later() -> Generator[simpy.Event, Any, None]:
-            yield self.ctx.timeout(grace_end - self.ctx.now, Phase.STATE)
+            # After the health checks of that instant (they run just after the STATE phase): a
+            # check at the very end of the grace period still counts.
+            yield self.ctx.timeout(grace_end - self.ctx.now, Phase.METRICS)
             if group.state(task.task_id) is TargetHealth.UNHEALTHY:
                 self._stop_unhealthy(task, group)
 

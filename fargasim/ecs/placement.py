@@ -8,9 +8,10 @@ balance across Availability Zones." Each task's ENI takes one private IPv4 addre
 
 Rules:
 
-* Launch: among the AZs of the service's subnets that still have a free IP, the AZ with the fewest
-  of the service's active tasks (ties: the AZ listed first); in it, the subnet with the most free
-  IPs (ties: listed first).
+* Launch: among the service's subnets that can take a task (a free IP; for the scheduler also an
+  AZ that is not impaired and, for Spot, has Spot capacity), those in the AZs with the fewest of
+  the service's active tasks; among them the subnet with the most free IPs (across tied AZs),
+  then the one listed first.
 * Scale-in (§8.1, EC2 wording assumed for Fargate): stop from the AZ with the most active tasks
   (ties: the AZ listed last); in it, a task not yet RUNNING first, then the newest (an
   **assumption**: AWS does not say which task in the AZ).

@@ -190,9 +190,17 @@ class ServiceScheduler:
                 deployment.breaker.task_reached_running()
             if not self.settings.has_load_balancer:
                 self._became_healthy(task)
-        if task.state == TaskState.STOPPED and task.stop_code == StopCode.TASK_FAILED_TO_START:
-            self.throttle.task_failed_to_start()
-            self._throttled_until = now + self.throttle.delay()
+        failed_to_start = (
+            previous <= TaskState.RUNNING < task.state
+            and task.stop_code == StopCode.TASK_FAILED_TO_START
+        )
+        if failed_to_start:
+            # Counted when the task starts stopping, before its slot frees up, so the
+            # replacement waits for the throttle. Only the primary deployment's failures throttle
+            # (leftovers of a FAILED deployment must not delay its rollback).
+            if deployment is self.primary:
+                self.throttle.task_failed_to_start()
+                self._throttled_until = now + self.throttle.delay()
             if deployment is not None:
                 deployment.failed_to_start += 1
                 if deployment.breaker is not None:
@@ -456,7 +464,7 @@ class ServiceScheduler:
 
         subnet = choose_subnet(self.pool, self.subnet_ids, self._active, usable)
         if subnet is None:
-            self._say_unplaceable(spot)
+            self._say_unplaceable(spot, provider)
             return None
         preferred = choose_subnet(self.pool, self.subnet_ids, self._active, lambda s: True)
         if preferred is not None and preferred.availability_zone != subnet.availability_zone:
@@ -467,13 +475,21 @@ class ServiceScheduler:
         service_tasks = len(self._in_flight)
         block = self.platform.limits.check(self.name, provider, cpu, service_tasks, now)
         if block is not None:
-            self.events.unable_to_place(now, self.name, block.kind, block.reason + ".")
+            self.events.unable_to_place(
+                now, self.name, f"{block.kind}:{provider}", block.reason + "."
+            )
             if block.retry_at is not None:
                 self._wake_at(block.retry_at)
             return None
-        for cause in ("placement", "vcpuQuota", "launchRate", "serviceLaunchRate"):
-            self.events.resolved(self.name, cause)
-        self.events.resolved(self.name, "tasksPerService")
+        # This provider's causes are resolved; the other provider's may still hold.
+        for cause in (
+            "placement",
+            "vcpuQuota",
+            "launchRate",
+            "serviceLaunchRate",
+            "tasksPerService",
+        ):
+            self.events.resolved(self.name, f"{cause}:{provider}")
         self.platform.limits.launch(self.name, provider, cpu, now)
         self.pool.take_ip(subnet.subnet_id)
         primary = self.primary
@@ -496,7 +512,7 @@ class ServiceScheduler:
         self._launch(self, task)
         return task
 
-    def _say_unplaceable(self, spot: bool) -> None:
+    def _say_unplaceable(self, spot: bool, provider: str) -> None:
         """Why no subnet of the service can take the task (§5.4, §7.3)."""
         subnets = [self.pool[sid] for sid in self.subnet_ids]
         with_ips = [s for s in subnets if s.free_ips > 0]
@@ -513,7 +529,7 @@ class ServiceScheduler:
         else:
             assert spot
             reason = SPOT_CAPACITY_REASON
-        self.events.unable_to_place(self.ctx.now, self.name, "placement", reason)
+        self.events.unable_to_place(self.ctx.now, self.name, f"placement:{provider}", reason)
 
     def _say_moved(self, preferred: Subnet, spot: bool) -> None:
         az = preferred.availability_zone

@@ -58,8 +58,8 @@ a + i·S/10, i = 1 … 10, so a caller keeping a step function of the routable w
 **Fail open** (§9): "If a target group contains only unhealthy registered targets, the load
 balancer routes requests to all those targets, regardless of their health status."
 :meth:`~TargetGroup.routable` is the total healthy weight if any target is healthy, otherwise the
-number of registered, non-draining targets that answer (those that do not would only return
-errors).
+number of ``unhealthy`` targets that answer (those that do not would only return errors);
+targets still in ``initial`` get no traffic.
 
 **Grace period** (§8.2) is the ECS side's business: the service ignores ``unhealthy`` for
 ``healthCheckGracePeriodSeconds`` after RUNNING; the load balancer itself checks as above.
@@ -209,12 +209,33 @@ class TargetGroup:
         return sorted(times)
 
     def routable(self, now: float) -> float:
-        """Effective number of targets receiving traffic: the total healthy weight, or, when no
-        target is healthy, the number of registered non-draining targets that answer (fail
-        open, §9)."""
+        """Effective number of targets receiving traffic: the total healthy weight over the
+        heaviest target's weight (a fluid model's capacity when traffic is split by weight), or,
+        when no
+        target is healthy, the number of ``unhealthy`` targets that answer (fail open, §9: "If a
+        target group contains only unhealthy registered targets, the load balancer routes
+        requests to all those targets"; those that do not answer would only return errors).
+        Targets still in ``initial`` get no traffic: they are not unhealthy, and ALB "routes
+        requests only to the healthy targets"."""
         if self._healthy:
-            return self.total_weight(now)
-        return float(self._answering)
+            # The ALB splits traffic in proportion to the weights, so the busiest target per unit
+            # of capacity is the heaviest one: the group serves like total / heaviest full
+            # targets (Σw when some target is out of slow start; n when n targets ramp together).
+            heaviest = (
+                1.0
+                if len(self._ramping) < len(self._healthy)
+                else max(self._ramp_weight(t, now) for t in self._ramping.values())
+            )
+            return self.total_weight(now) / heaviest
+        if self._counts[TargetHealth.UNHEALTHY] == 0:
+            return 0.0
+        return float(
+            sum(
+                1
+                for target in self._targets.values()
+                if target.state is TargetHealth.UNHEALTHY and target.answers
+            )
+        )
 
     # ------------------------------------------------------------------ commands
 
