@@ -305,13 +305,8 @@ def behind_target_group(
     ``taskDefinitions`` (``revisions`` of them, all listening on 80) and ``services``; pass them
     on with ``b.scenario(**sections, ...)``."""
     containers = container_on_port_80()
-    definitions = (
-        two_revisions(containerDefinitions=containers)
-        if revisions == 2
-        else task_definition(containerDefinitions=containers)
-    )
-    for definition in definitions:
-        definition["containerDefinitions"] = copy.deepcopy(containers)
+    plain = two_revisions() if revisions == 2 else task_definition()
+    definitions = [merge(definition, {"containerDefinitions": containers}) for definition in plain]
     lb = {"targetGroupArn": TARGET_GROUP, "containerName": "app", "containerPort": 80}
     return {
         "targetGroups": target_groups if target_groups is not None else target_group(),

@@ -373,6 +373,26 @@ def test_slow_start_staircase_weights_and_exact_integral() -> None:
     assert steps[-1] == (150.0, 2.0)
 
 
+def test_targets_ramping_together_serve_like_full_targets_once_alone() -> None:
+    """§9 slow start splits traffic "a linearly increasing share" by weight, so with the ALB
+    sending all traffic to the healthy targets, what limits a fluid pool is the busiest target
+    per unit of capacity: routable = Σw / max w. a healthy at 0 (no slow start); b and c healthy
+    at 50 together, both ramp on [50, 150). While a is healthy: routable = 1 + 2 × 0.05 = 1.1 on
+    [50, 60). a deregistered at 55 (drain 0): b and c alone, equal weights → routable = 2, as two
+    full targets: each gets half the traffic, whatever their weight."""
+    h = Harness(slow_start=100)
+    h.register(0, "a", ready_at=0)
+    h.register(50, "b", ready_at=50)
+    h.register(50, "c", ready_at=50)
+    h.run(52)
+    assert h.tg.in_slow_start("b") and h.tg.in_slow_start("c")
+    assert h.tg.routable(52) == pytest.approx(1.1)
+    h.at(55, lambda: h.tg.deregister("a", drain_seconds=0))
+    h.run(56)
+    assert h.tg.routable(56) == pytest.approx(2.0)
+    assert h.tg.routable(95) == pytest.approx(2.0)
+
+
 def test_no_slow_start_without_another_healthy_target() -> None:
     """ALB User Guide (slow start considerations): "Newly registered targets enter slow start
     mode only when there is at least one healthy target that is not in slow start mode", and
@@ -450,17 +470,33 @@ def test_fail_open_routes_to_answering_targets_when_none_is_healthy() -> None:
     assert h.tg.routable(71) == 2.0
 
 
-def test_fail_open_counts_initial_answering_targets() -> None:
-    """Fail open counts every registered non-draining target that answers: a target in the
-    initial state whose app became ready between checks (registered 0, ready 3, checked at 10)
-    receives traffic while no target is healthy."""
+def test_initial_targets_get_no_traffic_even_when_none_is_healthy() -> None:
+    """§9: ALB "routes requests only to the healthy targets"; it fails open only when the group
+    "contains only unhealthy registered targets". A target in the initial state whose app became
+    ready between checks (registered 0, ready 3, next check at 10) gets no traffic before its
+    first passing check at 10."""
     h = Harness()
     h.register(0, "a", ready_at=3)
     h.run(5)
-    assert h.tg.state("a") is H.INITIAL and h.tg.routable(5) == 1.0
-    h.at(6, lambda: h.tg.set_failing("a", True))
-    h.run(7)
-    assert h.tg.routable(7) == 0.0
+    assert h.tg.state("a") is H.INITIAL and h.tg.routable(5) == 0.0
+    h.run(11)
+    assert h.tg.state("a") is H.HEALTHY and h.tg.routable(11) == 1.0
+
+
+def test_fail_open_counts_the_unhealthy_targets_that_answer() -> None:
+    """§9 fail open: with no healthy target, traffic goes to every unhealthy target; the capacity
+    that serves it is the unhealthy targets whose app answers. Interval 10, unhealthy threshold 2
+    (defaults of the harness): "a" and "b" fail checks at 0 and 10 → unhealthy at 10; "b"'s app
+    answers from 12 but it needs the healthy threshold of passes to recover, so between 12 and its
+    recovery both are unhealthy and only "b" answers: routable 1."""
+    h = Harness()
+    h.register(0, "a")
+    h.register(0, "b", ready_at=12)
+    h.run(11)
+    assert h.tg.state("a") is H.UNHEALTHY and h.tg.state("b") is H.UNHEALTHY
+    assert h.tg.routable(11) == 0.0
+    h.run(13)
+    assert h.tg.state("b") is H.UNHEALTHY and h.tg.routable(13) == 1.0
 
 
 # ---------------------------------------------------------------------------------------------
