@@ -24,13 +24,14 @@ from fargasim.core import Context, Phase
 from fargasim.ecs.capacity import StrategyItem
 from fargasim.ecs.deployment import Deployment
 from fargasim.ecs.events import EventLog
-from fargasim.ecs.faults import Faults
+from fargasim.ecs.faults import Faults, TaskOwner
 from fargasim.ecs.lifecycle import StopRequest, Task, TaskState, run_task
 from fargasim.ecs.load_balancing import Attachment, ServiceTargets
 from fargasim.ecs.placement import Subnet, SubnetPool
 from fargasim.ecs.platform import FargatePlatform
 from fargasim.ecs.service import ServiceScheduler, ServiceSettings
 from fargasim.ecs.sizes import SizeRules
+from fargasim.ecs.standalone import RunTaskApi
 from fargasim.ecs.startup import draw_shutdown, draw_startup, image_size_mib, stop_timeout
 from fargasim.elb.settings import settings_from_spec
 from fargasim.elb.targets import TargetGroup, TargetHealth
@@ -45,6 +46,7 @@ from fargasim.result import (
     DeploymentSummary,
     PlatformSummary,
     Result,
+    RunTaskSummary,
     ServiceSummary,
     Summary,
 )
@@ -106,6 +108,14 @@ class Model:
         workloads = {w.service: w for w in scenario.workload}
         for spec in scenario.services:
             self._add_service(spec, workloads.get(spec.serviceName))
+        self.run_task_api = RunTaskApi(
+            self.ctx,
+            self.platform,
+            self.events,
+            self._size_of,
+            self._launch,
+            id_prefix=scenario.name,
+        )
         self.timeline = Timeline(self)
         self.store = MetricStore()
         self._publish_metrics(workloads)
@@ -193,6 +203,10 @@ class Model:
                     if tg is attachment.group:
                         users.append(targets)
 
+    def owner_of(self, task: Task) -> TaskOwner:
+        """Who stops ``task``: its service's scheduler, or the RunTask API."""
+        return self.schedulers.get(task.service) or self.run_task_api
+
     def task_definition(self, name: str) -> TaskDefinitionSpec:
         """The task definition ``family:revision`` names (cached)."""
         found = self._taskdefs.get(name)
@@ -234,7 +248,7 @@ class Model:
 
     # -- control plane wiring (the task hooks of :func:`~fargasim.ecs.lifecycle.run_task`) ---
 
-    def _launch(self, scheduler: ServiceScheduler, task: Task) -> None:
+    def _launch(self, scheduler: TaskOwner, task: Task) -> None:
         taskdef = self.task_definition(task.task_definition)
         spec = self.scenario.model
         task.image = taskdef.containerDefinitions[0].image
@@ -249,11 +263,15 @@ class Model:
             spec.shutdown, stop_timeout(taskdef), self.ctx.rng(f"shutdown/{task.service}")
         )
         self.tasks.append(task)
-        self.state[task.service].starting += 1
+        if task.service in self.state:
+            self.state[task.service].starting += 1
         task.process = self.ctx.process(run_task(self.ctx, task, startup, shutdown, self))
         self.faults.launched(scheduler, task)
 
     def observe(self, task: Task, previous: TaskState) -> None:
+        if task.service not in self.schedulers:
+            self._observe_standalone(task, previous)
+            return
         state = self.state[task.service]
         now = self.ctx.now
         targets = self.targets.get(task.service)
@@ -274,15 +292,29 @@ class Model:
         if task.state == TaskState.STOPPED:
             if targets is not None:
                 targets.gone(task)
-            self.pool.release_ip(task.subnet_id)
-            self.platform.limits.release(
-                "FARGATE_SPOT" if task.capacity_provider == "FARGATE_SPOT" else "FARGATE",
-                task.cpu_units,
-            )
-            self.platform.changed()
+            self._release(task)
         scheduler.task_changed(task, previous)
 
+    def _observe_standalone(self, task: Task, previous: TaskState) -> None:
+        """A RunTask task: it runs until its essential container exits (§5.1)."""
+        if task.state == TaskState.RUNNING:
+            self.run_task_api.running(task)
+            self.faults.running(self.run_task_api, task)
+        if task.state == TaskState.STOPPED:
+            self._release(task)
+
+    def _release(self, task: Task) -> None:
+        """A STOPPED task gives back its subnet IP and its vCPU (§5.2, §5.4)."""
+        self.pool.release_ip(task.subnet_id)
+        self.platform.limits.release(
+            "FARGATE_SPOT" if task.capacity_provider == "FARGATE_SPOT" else "FARGATE",
+            task.cpu_units,
+        )
+        self.platform.changed()
+
     def ready(self, task: Task) -> None:
+        if task.service not in self.state:
+            return
         self.state[task.service].serving += 1
         targets = self.targets.get(task.service)
         if targets is not None:
@@ -486,7 +518,7 @@ def _assemble(model: Model, seed: int, engine: str, series: _Sampler) -> Result:
     by_service = {s.serviceName: 0.0 for s in scenario.services}
     by_provider = {"FARGATE": 0.0, "FARGATE_SPOT": 0.0}
     for task, cost in zip(tasks, charges.total_usd, strict=True):
-        by_service[task.service] += float(cost)
+        by_service[task.service] = by_service.get(task.service, 0.0) + float(cost)
         by_provider[task.capacity_provider] += float(cost)
     cost = CostSummary(
         total=_money(charges.total_usd.sum()),
@@ -523,6 +555,18 @@ def _assemble(model: Model, seed: int, engine: str, series: _Sampler) -> Result:
         duration_seconds=end,
         cost_usd=cost,
         services=services,
+        run_task={
+            group: RunTaskSummary(
+                calls=stats.calls,
+                tasks_launched=stats.tasks_launched,
+                tasks_failed=sum(stats.failures.values()),
+                failures=dict(sorted(stats.failures.items())),
+                task_hours=round(
+                    float(billable[[t.service == group for t in tasks]].sum()) / 3600.0, 6
+                ),
+            )
+            for group, stats in sorted(model.run_task_api.groups.items())
+        },
         platform=PlatformSummary(
             peak_on_demand_vcpu=_peak_vcpu(tasks, "FARGATE", end),
             peak_spot_vcpu=_peak_vcpu(tasks, "FARGATE_SPOT", end),

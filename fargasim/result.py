@@ -108,6 +108,16 @@ class ServiceSummary(_Out):
     deployments: list[DeploymentSummary] = Field(default_factory=list)
 
 
+class RunTaskSummary(_Out):
+    """The standalone tasks of one RunTask group (§5.1)."""
+
+    calls: int
+    tasks_launched: int
+    tasks_failed: int = Field(description="tasks RunTask could not start (listed as failures)")
+    failures: dict[str, int] = Field(default_factory=dict, description="reason → tasks")
+    task_hours: float
+
+
 class PlatformSummary(_Out):
     """Account-level peaks, to compare with the quotas of §5."""
 
@@ -126,6 +136,7 @@ class Summary(_Out):
     duration_seconds: float
     cost_usd: CostSummary
     services: dict[str, ServiceSummary]
+    run_task: dict[str, RunTaskSummary] = Field(default_factory=dict)
     platform: PlatformSummary | None = None
 
 

@@ -5,6 +5,8 @@ events at the same time:
 
 * ``updateService`` — ``ecs UpdateService`` (§8.2): desired count, deployment configuration,
   grace period; a new task definition or ``forceNewDeployment`` starts a rolling deployment.
+* ``runTask`` — ``ecs RunTask`` (§5.1): standalone tasks that run ``runSeconds`` once RUNNING
+  (:mod:`fargasim.ecs.standalone`).
 * ``azOutage`` — every task in the AZ stops at once (stop code ``InfrastructureHealth``) and
   nothing launches there for ``duration``; the schedulers place replacements in the other AZs.
 * ``spotInterruption`` — the two-minute warning for the selected Spot tasks (§7.3).
@@ -35,6 +37,7 @@ from fargasim.scenario.schema import (
     ContainerExitEvent,
     HealthCheckFailureEvent,
     ImagePullFailureEvent,
+    RunTaskEvent,
     SpotCapacityEvent,
     SpotInterruptionEvent,
     StopTaskEvent,
@@ -53,6 +56,7 @@ class Timeline:
     def __init__(self, model: Model) -> None:
         self.model = model
         self.ctx: Context = model.ctx
+        self._event: TimelineEvent | None = None
         self.ctx.process(self._run())
 
     def _run(self) -> Generator[simpy.Event, Any, None]:
@@ -64,6 +68,7 @@ class Timeline:
             self.apply(index, event)
 
     def apply(self, index: int, event: TimelineEvent) -> None:
+        self._event = event
         for _, action in event.actions:
             handler: Callable[[int, Any], None] = getattr(self, f"_{type(action).__name__}")
             handler(index, action)
@@ -78,6 +83,13 @@ class Timeline:
             else None
         )
         self.model.schedulers[update.service].update(update, resolved)
+
+    def _RunTaskEvent(self, index: int, request: RunTaskEvent) -> None:
+        assert self._event is not None
+        run_seconds = self._event.run_seconds
+        assert run_seconds is not None  # the loader requires it with runTask
+        name = self.model.scenario.task_definition_arn_name(request.taskDefinition)
+        self.model.run_task_api.call(index, request, name, run_seconds)
 
     def _AzOutageEvent(self, index: int, outage: AzOutageEvent) -> None:
         az = outage.availability_zone
@@ -97,10 +109,14 @@ class Timeline:
                     f"(service {name}) lost {len(lost)} tasks in {az}: the Availability Zone "
                     f"is impaired for {outage.duration:g} s.",
                 )
+        api = self.model.run_task_api
+        for task in list(api.tasks):
+            if task.availability_zone == az:
+                api.lose_task(task, StopCode.INFRASTRUCTURE_HEALTH, reason)
 
     def _SpotInterruptionEvent(self, index: int, selection: SpotInterruptionEvent) -> None:
         for task in self._select(index, selection, lambda t: t.capacity_provider == "FARGATE_SPOT"):
-            self.model.faults.interrupt(self.model.schedulers[task.service], task)
+            self.model.faults.interrupt(self.model.owner_of(task), task)
 
     def _SpotCapacityEvent(self, index: int, event: SpotCapacityEvent) -> None:
         self.model.platform.spot_capacity_unavailable(event.availability_zone, event.duration)
@@ -122,12 +138,11 @@ class Timeline:
 
     def _ContainerExitEvent(self, index: int, selection: ContainerExitEvent) -> None:
         for task in self._select(index, selection, lambda t: t.state == TaskState.RUNNING):
-            self.model.faults.crash(self.model.schedulers[task.service], task)
+            self.model.faults.crash(self.model.owner_of(task), task)
 
     def _StopTaskEvent(self, index: int, selection: StopTaskEvent) -> None:
         for task in self._select(index, selection, lambda t: True):
-            scheduler = self.model.schedulers[task.service]
-            scheduler.stop_task(task, StopCode.USER_INITIATED, selection.reason)
+            self.model.owner_of(task).stop_task(task, StopCode.USER_INITIATED, selection.reason)
 
     # -- selection ------------------------------------------------------------------------------
 
@@ -141,6 +156,16 @@ class Timeline:
             candidates.extend(
                 t
                 for t in scheduler.active
+                if (
+                    selection.availability_zone is None
+                    or t.availability_zone == selection.availability_zone
+                )
+                and eligible(t)
+            )
+        if selection.service is None:  # standalone (RunTask) tasks too
+            candidates.extend(
+                t
+                for t in self.model.run_task_api.active
                 if (
                     selection.availability_zone is None
                     or t.availability_zone == selection.availability_zone

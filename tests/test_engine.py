@@ -272,6 +272,7 @@ def test_written_files_and_their_headers(tmp_path: Path) -> None:
         "durationSeconds",
         "costUsd",
         "services",
+        "runTask",
         "platform",
     }
     assert set(summary["costUsd"]) == {

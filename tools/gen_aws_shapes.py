@@ -31,7 +31,7 @@ from typing import Any
 
 #: The operations whose inputs fargasim scenarios take, per botocore service name.
 OPERATIONS: dict[str, tuple[str, ...]] = {
-    "ecs": ("RegisterTaskDefinition", "CreateService", "UpdateService"),
+    "ecs": ("RegisterTaskDefinition", "CreateService", "UpdateService", "RunTask"),
     "application-autoscaling": (
         "RegisterScalableTarget",
         "PutScalingPolicy",

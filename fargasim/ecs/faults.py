@@ -26,21 +26,36 @@ Every draw comes from its own named stream (per service), so faults never change
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import Any
+from typing import Any, Protocol
 
 import simpy
 
 from fargasim.core import Context
 from fargasim.core.distributions import sample_one
+from fargasim.ecs.events import EventLog
 from fargasim.ecs.lifecycle import StopCode, StopMode, Task, TaskState
 from fargasim.ecs.platform import FargatePlatform
-from fargasim.ecs.service import ServiceScheduler
 from fargasim.scenario.schema import FaultsSpec, SpotModelSpec
 
 #: §7.3: "a two-minute warning is sent before a task is stopped".
 SPOT_WARNING_SECONDS = 120.0
 SPOT_REASON = "Your Spot Task was interrupted."
 CRASH_REASON = "Essential container in task exited"
+
+
+class TaskOwner(Protocol):
+    """Who stops a task: its service's scheduler, or the RunTask API for a standalone task."""
+
+    events: EventLog
+
+    def stop_task(
+        self,
+        task: Task,
+        code: StopCode,
+        reason: str,
+        mode: StopMode = StopMode.GRACEFUL,
+        deadline: float | None = None,
+    ) -> bool: ...
 
 
 class Faults:
@@ -57,7 +72,7 @@ class Faults:
 
     # -- per task ---------------------------------------------------------------------------
 
-    def launched(self, scheduler: ServiceScheduler, task: Task) -> None:
+    def launched(self, scheduler: TaskOwner, task: Task) -> None:
         """A task was launched: draw its Spot interruption time, if any."""
         if task.capacity_provider != "FARGATE_SPOT":
             return
@@ -69,7 +84,7 @@ class Faults:
         if task.created_at + delay < self.ctx.end_time:
             self.ctx.process(self._later(delay, lambda: self.interrupt(scheduler, task)))
 
-    def running(self, scheduler: ServiceScheduler, task: Task) -> None:
+    def running(self, scheduler: TaskOwner, task: Task) -> None:
         """A task reached RUNNING: draw its essential-container crash time, if any."""
         rate = self.faults.container_exits_per_task_hour
         if rate <= 0:
@@ -91,7 +106,7 @@ class Faults:
 
     # -- actions ----------------------------------------------------------------------------
 
-    def interrupt(self, scheduler: ServiceScheduler, task: Task) -> bool:
+    def interrupt(self, scheduler: TaskOwner, task: Task) -> bool:
         """The two-minute warning for one Spot task (§7.3)."""
         if task.state > TaskState.RUNNING or task.stop_requested:
             return False
@@ -110,7 +125,7 @@ class Faults:
             )
         return stopped
 
-    def crash(self, scheduler: ServiceScheduler, task: Task) -> bool:
+    def crash(self, scheduler: TaskOwner, task: Task) -> bool:
         """The task's essential container exits (§3.2)."""
         if task.state != TaskState.RUNNING or task.stop_requested:
             return False

@@ -171,6 +171,24 @@ UPDATE_SERVICE = AwsSection(
     ),
 )
 
+#: ``events[].runTask`` takes ``ecs RunTask`` input; the members simulated now.
+RUN_TASK = AwsSection(
+    "ecs:RunTask",
+    (
+        "taskDefinition",
+        "cluster",
+        "count",
+        "capacityProviderStrategy.*",
+        "launchType",
+        "networkConfiguration.awsvpcConfiguration.subnets",
+        "group",
+        "startedBy",
+    ),
+)
+
+#: The AWS-shaped actions of ``events:`` entries, by key.
+EVENT_SHAPES = {"updateService": UPDATE_SERVICE, "runTask": RUN_TASK}
+
 #: The target group attributes fargasim simulates (§9); any other key is only accepted.
 SIMULATED_TARGET_GROUP_ATTRIBUTES = frozenset(
     {
@@ -259,14 +277,17 @@ def _validate(doc: Document, base_dir: FsPath) -> tuple[Scenario, list[Note]]:
                 shape_broken.add((section, i))
     events = data.get("events")
     for i, event in enumerate(events if isinstance(events, list) else []):
-        if not isinstance(event, dict) or "updateService" not in event:
+        if not isinstance(event, dict):
             continue
-        at: Path = ("events", i, "updateService")
-        issues = validate_input(event["updateService"], UPDATE_SERVICE.operation, prefix=at)
-        for issue in issues:
-            problems.append(doc.problem(issue.path, issue.message, key=issue.key))
-        if issues:
-            shape_broken.add(at)
+        for key, shape in EVENT_SHAPES.items():
+            if key not in event:
+                continue
+            at: Path = ("events", i, key)
+            issues = validate_input(event[key], shape.operation, prefix=at)
+            for issue in issues:
+                problems.append(doc.problem(issue.path, issue.message, key=issue.key))
+            if issues:
+                shape_broken.add(at)
     scenario: Scenario | None = None
     try:
         scenario = Scenario.model_validate(data)
@@ -753,10 +774,12 @@ def _notes(doc: Document, sc: Scenario) -> list[Note]:
             note(("scalingPolicies", i), "accepted, not simulated yet (predictive scaling)")
     raw_events = data.get("events") or []
     for i, event in enumerate(sc.events):
-        if event.update_service is not None:
-            item = raw_events[i]["updateService"]
-            at: Path = ("events", i, "updateService")
-            for dotted in not_simulated(item, UPDATE_SERVICE.operation, UPDATE_SERVICE.simulated):
+        for key, shape in EVENT_SHAPES.items():
+            if key not in raw_events[i]:
+                continue
+            item = raw_events[i][key]
+            at: Path = ("events", i, key)
+            for dotted in not_simulated(item, shape.operation, shape.simulated):
                 note(_first_path(item, at, dotted), "accepted, not simulated")
         if event.at >= sc.duration:
             when = "at" if event.at == sc.duration else "after"

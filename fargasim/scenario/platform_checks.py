@@ -19,10 +19,12 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
+from fargasim.ecs.limits import TASKS_PER_RUN_TASK
 from fargasim.elb.settings import attribute_problems, health_check_problems
 from fargasim.scenario.schema import (
     EVENT_ACTIONS,
     LoadBalancerRef,
+    RunTaskEvent,
     Scenario,
     ServiceSpec,
     TaskDefinitionSpec,
@@ -229,6 +231,64 @@ def _check_events(sc: Scenario, azs: list[str], add: Add) -> None:
                 _check_health_check_failure(sc, service, where, add)
             elif key == "spotInterruption":
                 _check_spot_interruption(sc, service, where, add)
+            elif key == "runTask":
+                assert isinstance(action, RunTaskEvent)
+                _check_run_task(sc, action, where, add)
+        if event.run_seconds is not None and event.run_task is None:
+            add((*at, "runSeconds"), "runSeconds goes with a runTask event")
+        if event.run_task is not None and event.run_seconds is None:
+            add(
+                at,
+                "a runTask event needs runSeconds: how long each task runs once RUNNING "
+                "(a distribution, e.g. {distribution: lognormal, mean: 600, cv: 0.3})",
+            )
+
+
+def _check_run_task(sc: Scenario, call: RunTaskEvent, where: Path, add: Add) -> None:
+    """ECS RunTask input rules that fargasim relies on (§5.1, §7.1, §2.3)."""
+    if call.count > TASKS_PER_RUN_TASK:
+        add(
+            (*where, "count"),
+            f"RunTask launches at most {TASKS_PER_RUN_TASK} tasks per call (§5.1); "
+            "write one event per batch of 10",
+        )
+    td, why = resolve_task_definition(sc, call.taskDefinition)
+    if td is None:
+        add((*where, "taskDefinition"), why)
+    if call.launchType is not None and call.launchType != "FARGATE":
+        add(
+            (*where, "launchType"),
+            f"fargasim runs Fargate tasks: launchType FARGATE, not {call.launchType!r}",
+        )
+    if call.launchType is not None and call.capacityProviderStrategy:
+        add((*where, "launchType"), "give launchType or capacityProviderStrategy, not both")
+    strategy = call.capacityProviderStrategy
+    for j, item in enumerate(strategy):
+        if item.capacityProvider not in ("FARGATE", "FARGATE_SPOT"):
+            add(
+                (*where, "capacityProviderStrategy", j, "capacityProvider"),
+                f"Fargate tasks use FARGATE or FARGATE_SPOT, got {item.capacityProvider!r}",
+            )
+    if strategy and all(item.weight == 0 for item in strategy):
+        add(
+            (*where, "capacityProviderStrategy"),
+            "at least one capacity provider needs a weight above 0 (§7.1: the API default "
+            "weight is 0)",
+        )
+    config = call.networkConfiguration
+    subnets = config.awsvpcConfiguration.subnets if config and config.awsvpcConfiguration else []
+    if not subnets:
+        add(
+            (*where, "networkConfiguration"),
+            "Fargate tasks use awsvpc: give networkConfiguration.awsvpcConfiguration.subnets (§2.3)",
+        )
+    known = [s.subnet_id for s in sc.network.subnets]
+    for j, subnet in enumerate(subnets):
+        if subnet not in known:
+            add(
+                (*where, "networkConfiguration", "awsvpcConfiguration", "subnets", j),
+                f"no subnet {subnet!r} in network.subnets{hint(subnet, known)}",
+            )
 
 
 def _named_service(
@@ -313,9 +373,16 @@ def _check_spot_interruption(sc: Scenario, svc: ServiceSpec | None, where: Path,
                 "weight or base above 0 in its capacityProviderStrategy): only Spot tasks are "
                 "interrupted (§7.3)",
             )
-    elif not any(uses_spot(s) for s in sc.services):
+    elif not any(uses_spot(s) for s in sc.services) and not any(
+        e.run_task is not None
+        and any(
+            i.capacityProvider == "FARGATE_SPOT" and (i.weight > 0 or i.base > 0)
+            for i in e.run_task.capacityProviderStrategy
+        )
+        for e in sc.events
+    ):
         add(
             where,
-            "no service runs Fargate Spot tasks (FARGATE_SPOT with weight or base above 0): "
-            "only Spot tasks are interrupted (§7.3)",
+            "no service or runTask event runs Fargate Spot tasks (FARGATE_SPOT with weight or "
+            "base above 0): only Spot tasks are interrupted (§7.3)",
         )

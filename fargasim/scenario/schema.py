@@ -529,6 +529,26 @@ class UpdateServiceEvent(Aws):
     healthCheckGracePeriodSeconds: int | None = Field(default=None, ge=0)
 
 
+class RunTaskEvent(Aws):
+    """An ``ecs RunTask`` call (§5.1): ``count`` standalone tasks (at most 10 per call) of
+    ``taskDefinition``, placed in the subnets of ``networkConfiguration``. Their essential
+    container exits ``runSeconds`` (beside ``runTask`` in the event) after RUNNING."""
+
+    taskDefinition: str
+    cluster: str | None = None
+    count: int = Field(default=1, ge=1)
+    capacityProviderStrategy: list[CapacityProviderStrategyItem] = Field(default_factory=list)
+    launchType: str | None = None
+    networkConfiguration: NetworkConfiguration | None = None
+    group: str | None = None
+    startedBy: str | None = None
+
+    @property
+    def group_name(self) -> str:
+        """ECS's default group is ``family:<family>``."""
+        return self.group or f"family:{task_definition_family(self.taskDefinition)}"
+
+
 def _fraction(value: float) -> float:
     if not 0 < value <= 1:
         raise ValueError("must be above 0 and at most 1")
@@ -604,6 +624,7 @@ EVENT_ACTIONS = (
     "healthCheckFailure",
     "containerExit",
     "stopTask",
+    "runTask",
 )
 
 
@@ -612,6 +633,10 @@ class TimelineEvent(Own):
 
     at: Duration
     update_service: UpdateServiceEvent | None = None
+    run_task: RunTaskEvent | None = None
+    run_seconds: Distribution | None = Field(
+        default=None, description="with runTask: how long each task runs once RUNNING"
+    )
     az_outage: AzOutageEvent | None = None
     spot_interruption: SpotInterruptionEvent | None = None
     spot_capacity_unavailable: SpotCapacityEvent | None = None

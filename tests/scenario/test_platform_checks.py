@@ -133,6 +133,18 @@ def base() -> Doc:
             },
             {"at": "40m", "containerExit": {"service": "worker", "availabilityZone": "us-east-1a"}},
             {"at": "50m", "stopTask": {"service": "worker", "count": 1, "reason": "maintenance"}},
+            {
+                "at": "55m",
+                "runTask": {
+                    "taskDefinition": "worker",
+                    "count": 10,
+                    "capacityProviderStrategy": [{"capacityProvider": "FARGATE_SPOT", "weight": 1}],
+                    "networkConfiguration": copy.deepcopy(vpc),
+                    "group": "nightly",
+                    "startedBy": "scheduler",
+                },
+                "runSeconds": {"distribution": "lognormal", "mean": 300, "cv": 0.2},
+            },
         ],
         "model": {
             "spot": {"interruptionsPerTaskHour": 0.1, "availabilityZones": {"us-east-1a": 0.5}}
@@ -445,11 +457,14 @@ def test_spot_interruption_when_no_service_uses_spot(tmp_path: Path) -> None:
     def change(d: Doc) -> None:
         d["services"][0]["capacityProviderStrategy"].pop()
         d["events"][2] = {"at": "1m", "spotInterruption": {"fraction": 0.5}}
+        d["events"][8]["runTask"]["capacityProviderStrategy"] = [
+            {"capacityProvider": "FARGATE", "weight": 1}
+        ]
 
     p = the_only_problem(
         tmp_path, change, "events[2].spotInterruption", "spotInterruption: ^{fraction: 0.5}"
     )
-    assert "no service runs Fargate Spot tasks" in p.message and "(§7.3)" in p.message
+    assert "no service or runTask event runs Fargate Spot" in p.message and "(§7.3)" in p.message
 
 
 def test_an_event_after_the_end_is_a_note_not_an_error(tmp_path: Path) -> None:
@@ -686,3 +701,60 @@ def test_account_and_service_deployment_fields_get_no_note(tmp_path: Path) -> No
         "services[0].loadBalancers[0].loadBalancerName",
         "services[0].deploymentConfiguration.alarms",
     ]
+
+
+# --------------------------------------------------------------------------- runTask
+
+
+def run_task_event(**fields: Any) -> Change:
+    def apply(d: Doc) -> None:
+        event = next(e for e in d["events"] if "runTask" in e)
+        for key, value in fields.items():
+            if key == "runSeconds":
+                if value is None:
+                    del event["runSeconds"]
+                else:
+                    event["runSeconds"] = value
+            else:
+                event["runTask"][key] = value
+
+    return apply
+
+
+def test_run_task_launches_at_most_ten_tasks_per_call(tmp_path: Path) -> None:
+    """§5.1: "Each call to this API can, however, launch up to 10 tasks"."""
+    problem = the_only_problem(
+        tmp_path, run_task_event(count=11), "events[8].runTask.count", "count: ^11"
+    )
+    assert "at most 10 tasks per call (§5.1)" in problem.message
+
+
+def test_run_task_needs_run_seconds(tmp_path: Path) -> None:
+    problem = the_only_problem(tmp_path, run_task_event(runSeconds=None), "events[8]", "- ^at: 55m")
+    assert "needs runSeconds" in problem.message
+
+
+def test_run_seconds_only_goes_with_run_task(tmp_path: Path) -> None:
+    def change(d: Doc) -> None:
+        d["events"][2]["runSeconds"] = {"distribution": "constant", "mean": 5}
+
+    problem = the_only_problem(
+        tmp_path, change, "events[2].runSeconds", "runSeconds: ^{distribution: constant"
+    )
+    assert "goes with a runTask event" in problem.message
+
+
+def test_run_task_subnets_must_exist(tmp_path: Path) -> None:
+    vpc = {"awsvpcConfiguration": {"subnets": ["subnet-zz"]}}
+    problem = the_only_problem(
+        tmp_path,
+        run_task_event(networkConfiguration=vpc),
+        "events[8].runTask.networkConfiguration.awsvpcConfiguration.subnets[0]",
+        "subnets: [^subnet-zz]",
+    )
+    assert "no subnet 'subnet-zz'" in problem.message
+
+
+def test_run_task_members_fargasim_ignores_are_noted(tmp_path: Path) -> None:
+    _, notes = notes_of(tmp_path, run_task_event(enableExecuteCommand=True))
+    assert [n.path for n in notes] == ["events[8].runTask.enableExecuteCommand"]
