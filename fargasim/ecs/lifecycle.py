@@ -183,6 +183,33 @@ class StopRequest(Exception):
         self.deadline = deadline
 
 
+def request_stop(
+    task: Task,
+    code: StopCode,
+    reason: str,
+    mode: StopMode = StopMode.GRACEFUL,
+    deadline: float | None = None,
+) -> bool:
+    """Ask a task to stop; only the first request counts (the task is already on its way to
+    STOPPED). Returns whether this request was sent."""
+    if task.process is not None and task.state <= TaskState.RUNNING and not task.stop_requested:
+        task.stop_requested = True
+        task.process.interrupt(StopRequest(code, reason, mode, deadline=deadline))
+        return True
+    return False
+
+
+def lose(task: Task, code: StopCode, reason: str) -> bool:
+    """The task's infrastructure is gone (an AZ outage): it stops at once, whatever its state,
+    unless it is already deprovisioning. A task already stopping keeps its stop code."""
+    if task.process is None or task.state >= TaskState.DEPROVISIONING or task.lost:
+        return False
+    task.lost = True
+    task.stop_requested = True
+    task.process.interrupt(StopRequest(code, reason, StopMode.LOST))
+    return True
+
+
 class TaskHooks(Protocol):
     """What a task's process asks of the rest of the model."""
 

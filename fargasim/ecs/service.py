@@ -52,7 +52,7 @@ from fargasim.core import Context, Phase
 from fargasim.ecs.capacity import StrategyItem, choose_provider
 from fargasim.ecs.deployment import Deployment, deployment_id
 from fargasim.ecs.events import EventLog
-from fargasim.ecs.lifecycle import StopCode, StopMode, StopRequest, Task, TaskState
+from fargasim.ecs.lifecycle import StopCode, StopMode, Task, TaskState, lose, request_stop
 from fargasim.ecs.limits import Provider
 from fargasim.ecs.placement import Subnet, choose_subnet, choose_tasks_to_stop
 from fargasim.ecs.platform import FargatePlatform
@@ -588,23 +588,11 @@ class ServiceScheduler:
         mode: StopMode = StopMode.GRACEFUL,
         deadline: float | None = None,
     ) -> bool:
-        """Ask a task to stop (its process leaves the active set on its next state change).
-        Only the first request counts: the task is already on its way to STOPPED."""
-        if task.process is not None and task.state <= TaskState.RUNNING and not task.stop_requested:
-            task.stop_requested = True
-            task.process.interrupt(StopRequest(code, reason, mode, deadline=deadline))
-            return True
-        return False
+        """Ask a task to stop (it leaves the active set on its next state change)."""
+        return request_stop(task, code, reason, mode, deadline)
 
     def lose_task(self, task: Task, code: StopCode, reason: str) -> bool:
-        """The task's infrastructure is gone (an AZ outage): it stops at once, whatever its
-        state, unless it is already deprovisioning. A task already stopping keeps its stop code."""
-        if task.process is None or task.state >= TaskState.DEPROVISIONING or task.lost:
-            return False
-        task.lost = True
-        task.stop_requested = True
-        task.process.interrupt(StopRequest(code, reason, StopMode.LOST))
-        return True
+        return lose(task, code, reason)
 
     def _task_id(self, index: int) -> str:
         digest = hashlib.blake2b(f"{self.settings.id_prefix}/{index}".encode(), digest_size=16)

@@ -36,7 +36,7 @@ from fargasim.core import Context, Phase
 from fargasim.core.distributions import sample_one
 from fargasim.ecs.capacity import StrategyItem, choose_provider
 from fargasim.ecs.events import EventLog
-from fargasim.ecs.lifecycle import StopCode, StopMode, StopRequest, Task, TaskState
+from fargasim.ecs.lifecycle import StopCode, StopMode, Task, TaskState, lose, request_stop
 from fargasim.ecs.limits import VCPU_QUOTA_REASON, Provider
 from fargasim.ecs.placement import Subnet, choose_subnet
 from fargasim.ecs.platform import FargatePlatform
@@ -291,19 +291,10 @@ class RunTaskApi:
         deadline: float | None = None,
     ) -> bool:
         """Stop a standalone task (its first stop request counts)."""
-        if task.process is not None and task.state <= TaskState.RUNNING and not task.stop_requested:
-            task.stop_requested = True
-            task.process.interrupt(StopRequest(code, reason, mode, deadline=deadline))
-            return True
-        return False
+        return request_stop(task, code, reason, mode, deadline)
 
     def lose_task(self, task: Task, code: StopCode, reason: str) -> bool:
-        if task.process is None or task.state >= TaskState.DEPROVISIONING or task.lost:
-            return False
-        task.lost = True
-        task.stop_requested = True
-        task.process.interrupt(StopRequest(code, reason, StopMode.LOST))
-        return True
+        return lose(task, code, reason)
 
     @property
     def active(self) -> list[Task]:
