@@ -66,6 +66,12 @@ def run(
     ] = None,
     seed: Annotated[int | None, typer.Option(help="random seed (default: the scenario's)")] = None,
     engine: Annotated[str, typer.Option(help="vectorized (default) or exact")] = "vectorized",
+    requests_csv: Annotated[
+        bool,
+        typer.Option(
+            "--requests-csv", help="also write requests.csv, one row per request (exact engine)"
+        ),
+    ] = False,
 ) -> None:
     """Run a scenario and write its results and report."""
     from fargasim.engine import simulate
@@ -85,7 +91,11 @@ def run(
     ) as bar:
         job = bar.add_task(f"{sc.name} ({format_duration(sc.duration)})", total=1.0)
         result = simulate(
-            sc, seed=seed, engine=engine, progress=lambda f: bar.update(job, completed=f)
+            sc,
+            seed=seed,
+            engine=engine,
+            progress=lambda f: bar.update(job, completed=f),
+            record_requests=requests_csv,
         )
     try:
         result.write(target)

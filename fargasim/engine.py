@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Generator, Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -45,9 +46,11 @@ from fargasim.result import (
     CostSummary,
     DeploymentSummary,
     PlatformSummary,
+    RequestSummary,
     Result,
     RunTaskSummary,
     ServiceSummary,
+    SloSummary,
     Summary,
 )
 from fargasim.scenario.schema import (
@@ -59,7 +62,9 @@ from fargasim.scenario.schema import (
 )
 from fargasim.timeline import Timeline
 from fargasim.units import cpu_units_to_vcpu, parse_cpu_units, parse_memory_mib
-from fargasim.workload.dataplane import DataPlane, ServiceFlow
+from fargasim.workload.dataplane import DataPlane, ServiceFlow, Totals
+from fargasim.workload.histogram import LatencyHistogram
+from fargasim.workload.plane import Flow, RequestPlane
 
 ENGINES = ("vectorized", "exact")
 Progress = Callable[[float], None]
@@ -87,8 +92,15 @@ class _ServiceState:
 class Model:
     """The simulated account: services, their tasks, the platform, the data plane."""
 
-    def __init__(self, scenario: Scenario, seed: int) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int,
+        engine: str = "vectorized",
+        record_requests: bool = False,
+    ) -> None:
         self.scenario = scenario
+        self.engine = engine
         self.ctx = Context(seed=seed, end_time=scenario.duration)
         self.events = EventLog()
         self.pool = SubnetPool(
@@ -96,7 +108,18 @@ class Model:
         )
         self.platform = FargatePlatform(self.ctx, scenario.account, self.pool)
         self.faults = Faults(self.ctx, scenario.model.spot, scenario.model.faults, self.platform)
-        self.dataplane = DataPlane(self.ctx, scenario.model.tick)
+        self.dataplane: RequestPlane
+        if engine == "exact":
+            from fargasim.workload.exact import ExactPlane
+
+            self.exact: ExactPlane | None = ExactPlane(
+                self.ctx, scenario.model.tick, record_requests=record_requests
+            )
+            self.dataplane = self.exact
+        else:
+            self.exact = None
+            self.vectorized = DataPlane(self.ctx, scenario.model.tick)
+            self.dataplane = self.vectorized
         self.tasks: list[Task] = []
         self.state: dict[str, _ServiceState] = {}
         self.schedulers: dict[str, ServiceScheduler] = {}
@@ -147,22 +170,23 @@ class Model:
         taskdef_name = scenario.task_definition_arn_name(spec.taskDefinition)
         taskdef = self.task_definition(taskdef_name)
         self.state[name] = _ServiceState()
-        self.dataplane.add(
-            ServiceFlow(
-                self.ctx,
-                name,
-                cpu_units_to_vcpu(parse_cpu_units(taskdef.cpu)),
-                float(parse_memory_mib(taskdef.memory)),
-                workload,
-                scenario.model.idle_cpu_percent,
-            )
-        )
         attachments = [
             Attachment(self._target_groups[group][0], lb.containerPort)
             for lb in spec.loadBalancers
             if lb.targetGroupArn is not None
             and (group := _target_group_name(lb.targetGroupArn, self._target_groups)) is not None
         ]
+        vcpu = cpu_units_to_vcpu(parse_cpu_units(taskdef.cpu))
+        memory = float(parse_memory_mib(taskdef.memory))
+        if self.exact is not None:
+            algorithm = attachments[0].group.settings.algorithm if attachments else "round_robin"
+            self.exact.add_service(
+                name, vcpu, memory, workload, scenario.model.idle_cpu_percent, algorithm
+            )
+        else:
+            self.vectorized.add(
+                ServiceFlow(self.ctx, name, vcpu, memory, workload, scenario.model.idle_cpu_percent)
+            )
         model = scenario.model
         scheduler = ServiceScheduler(
             self.ctx,
@@ -287,6 +311,15 @@ class Model:
             state.add_running(now, -1)
             if not math.isnan(task.ready_at):
                 state.serving -= 1
+        if task.state == TaskState.RUNNING:
+            self.dataplane.task_state(task.service, task.task_id, "running")
+        elif previous == TaskState.RUNNING and task.state != TaskState.STOPPED:
+            self.dataplane.task_state(task.service, task.task_id, "draining")
+        if task.reached_running and (
+            task.state == TaskState.DEPROVISIONING
+            or (task.state == TaskState.STOPPED and previous != TaskState.DEPROVISIONING)
+        ):
+            self.dataplane.task_state(task.service, task.task_id, "gone")
         if previous == TaskState.RUNNING or task.state == TaskState.RUNNING:
             self._update_counts(task.service)
         if task.state == TaskState.STOPPED:
@@ -338,8 +371,15 @@ class Model:
         """Tell the data plane how many tasks serve traffic: the load balancer's routable
         weight behind a target group (§9), else the ready tasks."""
         state = self.state[service]
-        serving = state.routable if service in self.targets else float(state.serving)
+        targets = self.targets.get(service)
+        serving = state.routable if targets is not None else float(state.serving)
         self.dataplane.set_counts(service, serving, state.running)
+        if self.exact is not None:  # the exact engine routes to tasks, not to a count
+            if targets is not None:
+                weights = targets.routing_weights()
+            else:
+                weights = {t.task_id: 1.0 for t in self.schedulers[service].active if t.ready}
+            self.exact.set_targets(service, weights)
 
     # -- sampling -------------------------------------------------------------------------------
 
@@ -357,20 +397,22 @@ def simulate(
     seed: int | None = None,
     engine: str = "vectorized",
     progress: Progress | None = None,
+    record_requests: bool = False,
 ) -> Result:
-    """Run ``scenario`` once; the same scenario and seed give the same result, byte for byte."""
+    """Run ``scenario`` once; the same scenario and seed give the same result, byte for byte.
+
+    ``engine``: ``"vectorized"`` (the default: traffic advances as numpy arrays in ticks) or
+    ``"exact"`` (every request is a SimPy event). ``record_requests`` keeps one record per
+    request (exact engine only): ``Result.requests``, written as requests.csv.
+    """
     if engine not in ENGINES:
+        raise SimulationError(f"unknown engine {engine!r}: use 'vectorized' or 'exact'")
+    if record_requests and engine != "exact":
         raise SimulationError(
-            f"unknown engine {engine!r}: use 'vectorized' (the exact engine arrives with the "
-            "request model)"
-        )
-    if engine == "exact":
-        raise SimulationError(
-            "the exact (per-request) engine arrives with the request model; use engine "
-            "'vectorized' (the default)"
+            "per-request records come from the exact engine: use engine 'exact' with them"
         )
     run_seed = scenario.seed if seed is None else seed
-    model = Model(scenario, run_seed)
+    model = Model(scenario, run_seed, engine=engine, record_requests=record_requests)
     times = model.sample_times()
     series = _Sampler(model, times)
     model.ctx.process(series.run())
@@ -403,8 +445,8 @@ class _Sampler:
                 self.columns[f"{name}.{series}"] = (
                     np.zeros(times.size, dtype=np.int64) if counts else np.full(times.size, np.nan)
                 )
-        self._previous: dict[str, tuple[float, float, float, float, float]] = {
-            name: (0.0, 0.0, 0.0, 0.0, 0.0) for name in services
+        self._previous: dict[str, tuple[Totals, LatencyHistogram]] = {
+            name: (Totals(), LatencyHistogram()) for name in services
         }
 
     def run(self) -> Generator[simpy.Event, Any, None]:
@@ -431,27 +473,38 @@ class _Sampler:
             cols[f"{name}.desiredCount"][i] = scheduler.desired
             cols[f"{name}.runningCount"][i] = state.running
             cols[f"{name}.pendingCount"][i] = state.starting
-            totals = model.dataplane.flows[name].totals
-            arrivals0, used0, cap0, mem0, memcap0 = self._previous[name]
+            flow = model.dataplane.flows[name]
+            totals = flow.totals
+            before, latency_before = self._previous[name]
             if i > 0:
-                cap = totals.cpu_capacity - cap0
-                memcap = totals.memory_capacity - memcap0
+                cap = totals.cpu_capacity - before.cpu_capacity
+                memcap = totals.memory_capacity - before.memory_capacity
                 cols[f"{name}.cpuUtilization"][i] = (
-                    100.0 * (totals.cpu_used - used0) / cap if cap > 0 else np.nan
+                    100.0 * (totals.cpu_used - before.cpu_used) / cap if cap > 0 else np.nan
                 )
                 cols[f"{name}.memoryUtilization"][i] = (
-                    100.0 * (totals.memory_used - mem0) / memcap if memcap > 0 else np.nan
+                    100.0 * (totals.memory_used - before.memory_used) / memcap
+                    if memcap > 0
+                    else np.nan
                 )
-                cols[f"{name}.requestRate"][i] = (totals.arrivals - arrivals0) / (
-                    now - previous_time
-                )
-            self._previous[name] = (
-                totals.arrivals,
-                totals.cpu_used,
-                totals.cpu_capacity,
-                totals.memory_used,
-                totals.memory_capacity,
+                arrived = totals.arrivals - before.arrivals
+                cols[f"{name}.requestRate"][i] = arrived / (now - previous_time)
+                # Requests answered or dropped in the interval: the share dropped.
+                dropped = totals.dropped - before.dropped
+                done = totals.completed - before.completed + dropped
+                cols[f"{name}.droppedRate"][i] = dropped / done if done > 0 else np.nan
+                if flow.latency.total > latency_before.total:
+                    window = flow.latency - latency_before
+                    p50, p95, p99 = window.percentiles((50, 95, 99))
+                    cols[f"{name}.p50LatencyMs"][i] = 1000.0 * p50
+                    cols[f"{name}.p95LatencyMs"][i] = 1000.0 * p95
+                    cols[f"{name}.p99LatencyMs"][i] = 1000.0 * p99
+            latency = (
+                flow.latency.copy()
+                if flow.latency.total != self._previous[name][1].total
+                else self._previous[name][1]
             )
+            self._previous[name] = (replace(totals), latency)
         self.rows += 1
 
 
@@ -531,6 +584,7 @@ def _assemble(model: Model, seed: int, engine: str, series: _Sampler) -> Result:
     )
     billable = np.where(np.isnan(start), 0.0, stop - start)
     services: dict[str, ServiceSummary] = {}
+    workloads = {w.service: w for w in scenario.workload}
     for spec in scenario.services:
         name = spec.serviceName
         state = model.state[name]
@@ -547,6 +601,10 @@ def _assemble(model: Model, seed: int, engine: str, series: _Sampler) -> Result:
             task_hours=round(float(billable[mine].sum()) / 3600.0, 6),
             stop_codes=dict(sorted(codes.items())),
             deployments=[_deployment_summary(d) for d in model.schedulers[name].deployments],
+            requests=_request_summary(model.dataplane.flows[name]) if name in workloads else None,
+            slo=_slo_summary(workloads[name], model.dataplane.flows[name])
+            if name in workloads and workloads[name].slo is not None
+            else None,
         )
     summary = Summary(
         scenario=scenario.name,
@@ -592,6 +650,11 @@ def _assemble(model: Model, seed: int, engine: str, series: _Sampler) -> Result:
         service_events=events,
         cost=cost,
         digits={"costUsd": 9},
+        requests=(
+            Columns(model.exact.request_columns())
+            if model.exact is not None and model.exact.record_requests
+            else None
+        ),
     )
 
 
@@ -661,6 +724,51 @@ def _alarm_record(info: Any) -> dict[str, Any]:
         "policyName": info.policy,
         "kind": info.kind,
     }
+
+
+def _ms(seconds: float) -> float | None:
+    return None if math.isnan(seconds) else round(1000.0 * seconds, 6)
+
+
+def _request_summary(flow: Flow) -> RequestSummary:
+    totals = flow.totals
+    reasons = {
+        "noTarget": totals.dropped_no_target,
+        "queueFull": totals.dropped_queue_full,
+        "timeout": totals.dropped_timeout,
+        "taskStopped": totals.dropped_task_stopped,
+    }
+    latency = flow.latency
+    return RequestSummary(
+        total=round(totals.arrivals),
+        completed=round(totals.completed),
+        dropped=round(totals.dropped),
+        dropped_by_reason={k: round(v) for k, v in reasons.items() if v > 0},
+        mean_latency_ms=_ms(latency.mean),
+        p50_latency_ms=_ms(latency.percentile(50)),
+        p95_latency_ms=_ms(latency.percentile(95)),
+        p99_latency_ms=_ms(latency.percentile(99)),
+    )
+
+
+def _slo_summary(workload: WorkloadSpec, flow: Flow) -> SloSummary:
+    slo = workload.slo
+    assert slo is not None
+    p99 = _ms(flow.latency.percentile(99))
+    finished = flow.totals.completed + flow.totals.dropped
+    drop_rate = round(flow.totals.dropped / finished, 9) if finished > 0 else None
+    met = True
+    if slo.p99_latency_ms is not None:
+        met = met and p99 is not None and p99 <= slo.p99_latency_ms
+    if slo.max_drop_rate is not None:
+        met = met and (drop_rate or 0.0) <= slo.max_drop_rate
+    return SloSummary(
+        p99_latency_ms=slo.p99_latency_ms,
+        achieved_p99_latency_ms=p99,
+        max_drop_rate=slo.max_drop_rate,
+        achieved_drop_rate=drop_rate,
+        met=met,
+    )
 
 
 def _deployment_summary(deployment: Deployment) -> DeploymentSummary:

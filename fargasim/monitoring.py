@@ -30,7 +30,8 @@ import simpy
 from fargasim.cloudwatch import Datapoint, MetricKey, MetricStore, Stats
 from fargasim.cloudwatch.names import ecs_service_metric, request_count_per_target
 from fargasim.core import Context, Phase
-from fargasim.workload.dataplane import DataPlane, ServiceFlow, Totals
+from fargasim.workload.dataplane import Totals
+from fargasim.workload.plane import Flow, RequestPlane
 
 STANDARD_PERIOD = 60.0
 HIGH_RESOLUTION_PERIOD = 20.0
@@ -42,9 +43,9 @@ class ServiceMetrics:
     def __init__(
         self,
         ctx: Context,
-        dataplane: DataPlane,
+        dataplane: RequestPlane,
         store: MetricStore,
-        flow: ServiceFlow,
+        flow: Flow,
         cluster: str,
         period: float,
         delay: float,

@@ -41,6 +41,10 @@ SERVICE_SERIES = (
     "cpuUtilization",
     "memoryUtilization",
     "requestRate",
+    "p50LatencyMs",
+    "p95LatencyMs",
+    "p99LatencyMs",
+    "droppedRate",
 )
 
 #: Columns of tasks.csv, in order.
@@ -99,6 +103,30 @@ class DeploymentSummary(_Out):
     failed_health_checks: int
 
 
+class RequestSummary(_Out):
+    """The requests a service saw over the run (latencies of completed requests)."""
+
+    total: int
+    completed: int
+    dropped: int
+    dropped_by_reason: dict[str, int]
+    mean_latency_ms: float | None
+    p50_latency_ms: float | None
+    p95_latency_ms: float | None
+    p99_latency_ms: float | None
+
+
+class SloSummary(_Out):
+    """The workload's ``slo`` against what the run achieved (``met`` when every stated part
+    holds)."""
+
+    p99_latency_ms: float | None
+    achieved_p99_latency_ms: float | None
+    max_drop_rate: float | None
+    achieved_drop_rate: float | None
+    met: bool
+
+
 class ServiceSummary(_Out):
     tasks_launched: int
     peak_running: int
@@ -106,6 +134,8 @@ class ServiceSummary(_Out):
     task_hours: float = Field(description="billable hours: image pull start to stop, unrounded")
     stop_codes: dict[str, int] = Field(default_factory=dict, description="stopped tasks by code")
     deployments: list[DeploymentSummary] = Field(default_factory=list)
+    requests: RequestSummary | None = None
+    slo: SloSummary | None = None
 
 
 class RunTaskSummary(_Out):
@@ -207,6 +237,7 @@ class Result:
     metrics: Columns = field(default_factory=Columns)
     alarms: list[dict[str, Any]] = field(default_factory=list)
     digits: Mapping[str, int] = field(default_factory=dict)
+    requests: Columns | None = None  # one row per request (exact engine, when recorded)
 
     def write(self, directory: str | os.PathLike[str], *, report: bool = True) -> Path:
         """Write every output file into ``directory`` (replaced whole, never half-written)."""
@@ -244,6 +275,8 @@ class Result:
         _write_csv(out / "alarm_history.csv", self.alarm_history, self.digits)
         _write_csv(out / "metrics.csv", self.metrics, self.digits)
         (out / "alarms.json").write_text(json.dumps(self.alarms, indent=2) + "\n", encoding="utf-8")
+        if self.requests is not None:
+            _write_csv(out / "requests.csv", self.requests, self.digits)
         with (out / "service_events.jsonl").open("w", encoding="utf-8", newline="\n") as fh:
             for event in self.service_events:
                 fh.write(json.dumps(event) + "\n")

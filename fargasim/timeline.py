@@ -20,23 +20,33 @@ events at the same time:
 A selection (``service``, ``availabilityZone``, ``count`` or ``fraction``) picks among the
 matching tasks that are launched and not stopping, at random from the event's own stream
 (``events/<index>``), so the same seed picks the same tasks.
+
+The ``batch:`` entries are played here too: each submission of ``count`` tasks is
+``ceil(count/10)`` RunTask calls made at the same instant (§5.1), of 10 tasks each and the rest
+in the last, served by the RunTask API like ``runTask`` events. At one time, the ``events:``
+happen first (in file order), then the batch submissions (in file order).
 """
 
 from __future__ import annotations
 
+import heapq
 import math
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import simpy
 
 from fargasim.core import Context, Phase
 from fargasim.ecs.lifecycle import StopCode, Task, TaskState
+from fargasim.ecs.standalone import TASKS_PER_CALL
 from fargasim.scenario.schema import (
+    AwsVpcConfiguration,
     AzOutageEvent,
+    BatchSpec,
     ContainerExitEvent,
     HealthCheckFailureEvent,
     ImagePullFailureEvent,
+    NetworkConfiguration,
     RunTaskEvent,
     SpotCapacityEvent,
     SpotInterruptionEvent,
@@ -60,18 +70,44 @@ class Timeline:
         self.ctx.process(self._run())
 
     def _run(self) -> Generator[simpy.Event, Any, None]:
-        events = sorted(enumerate(self.model.scenario.events), key=lambda e: (e[1].at, e[0]))
-        for index, event in events:
-            if event.at > self.model.scenario.duration:
+        scenario = self.model.scenario
+        events = sorted(enumerate(scenario.events), key=lambda e: (e[1].at, e[0]))
+        streams: list[Iterator[tuple[float, int, int, TimelineEvent | BatchSpec]]] = [
+            iter([(event.at, 0, index, event) for index, event in events])
+        ]
+        streams += [
+            _submissions(i, entry, scenario.duration) for i, entry in enumerate(scenario.batch)
+        ]
+        for at, _, index, item in heapq.merge(*streams, key=lambda entry: entry[:3]):
+            if at > scenario.duration:
                 break
-            yield self.ctx.timeout(event.at - self.ctx.now, Phase.STATE)
-            self.apply(index, event)
+            yield self.ctx.timeout(at - self.ctx.now, Phase.STATE)
+            if isinstance(item, BatchSpec):
+                self.submit(index, item)
+            else:
+                self.apply(index, item)
 
     def apply(self, index: int, event: TimelineEvent) -> None:
         self._event = event
         for _, action in event.actions:
             handler: Callable[[int, Any], None] = getattr(self, f"_{type(action).__name__}")
             handler(index, action)
+
+    def submit(self, index: int, entry: BatchSpec) -> None:
+        """One submission of ``batch[index]``: its tasks in RunTask calls of at most 10."""
+        name = self.model.scenario.task_definition_arn_name(entry.task_definition)
+        network = NetworkConfiguration(
+            awsvpcConfiguration=AwsVpcConfiguration(subnets=list(entry.subnets))
+        )
+        for count in batch_calls(entry.count):
+            request = RunTaskEvent(
+                taskDefinition=entry.task_definition,
+                count=count,
+                capacityProviderStrategy=list(entry.capacity_provider_strategy),
+                networkConfiguration=network,
+                group=entry.group,
+            )
+            self.model.run_task_api.call(index, request, name, entry.run_seconds)
 
     # -- actions --------------------------------------------------------------------------------
 
@@ -173,6 +209,19 @@ class Timeline:
                 and eligible(t)
             )
         return pick(candidates, selection, self.ctx.rng(f"events/{index}"))
+
+
+def batch_calls(count: int) -> list[int]:
+    """The task counts of the RunTask calls of one submission: 25 → [10, 10, 5] (§5.1)."""
+    full, rest = divmod(count, TASKS_PER_CALL)
+    return [TASKS_PER_CALL] * full + ([rest] if rest else [])
+
+
+def _submissions(
+    index: int, entry: BatchSpec, end: float
+) -> Iterator[tuple[float, int, int, BatchSpec]]:
+    for at in entry.submission_times(end):
+        yield at, 1, index, entry
 
 
 def pick(candidates: Sequence[Task], selection: TaskSelection, rng: Any) -> list[Task]:

@@ -64,6 +64,10 @@ SERVICE_SERIES = [
     "cpuUtilization",
     "memoryUtilization",
     "requestRate",
+    "p50LatencyMs",
+    "p95LatencyMs",
+    "p99LatencyMs",
+    "droppedRate",
 ]
 
 
@@ -291,6 +295,8 @@ def test_written_files_and_their_headers(tmp_path: Path) -> None:
         "taskHours",
         "stopCodes",
         "deployments",
+        "requests",
+        "slo",
     }
     events = [json.loads(line) for line in (out / "service_events.jsonl").read_text().splitlines()]
     assert all(set(e) == {"time", "service", "message"} for e in events)
@@ -397,12 +403,12 @@ def test_desired_count_events_do_not_change_the_traffic() -> None:
 # -- the public entry point -----------------------------------------------------------------
 
 
-def test_unknown_and_exact_engines_are_refused() -> None:
+def test_unknown_engines_and_records_without_the_exact_engine_are_refused() -> None:
     sc = b.scenario()
     with pytest.raises(SimulationError, match="unknown engine"):
         simulate(sc, engine="fast")
-    with pytest.raises(SimulationError, match="exact"):
-        simulate(sc, engine="exact")
+    with pytest.raises(SimulationError, match="exact engine"):
+        simulate(sc, record_requests=True)
 
 
 def test_progress_reports_up_to_one() -> None:

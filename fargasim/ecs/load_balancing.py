@@ -148,6 +148,12 @@ class ServiceTargets:
     def on_weight(self) -> None:
         self._refresh()
 
+    def routing_weights(self) -> dict[str, float]:
+        """Task id → share of traffic from the service's first target group (§9)."""
+        if not self.attachments:
+            return {}
+        return self.attachments[0].group.routing_weights(self.ctx.now)
+
     def _healthy_everywhere(self, key: str) -> bool:
         return all(a.group.state(key) is TargetHealth.HEALTHY for a in self.attachments)
 

@@ -91,7 +91,7 @@ class RunTaskApi:
         self._id_prefix = id_prefix
         self.tasks: list[Task] = []
         self.groups: dict[str, GroupStats] = {}
-        self._run_seconds: dict[str, Distribution] = {}
+        self._run_seconds: dict[str, Distribution] = {}  # task id → its call's run time
         self._queue: deque[_Call] = deque()
         self._busy = False
 
@@ -178,7 +178,6 @@ class RunTaskApi:
         group = call.request.group_name
         stats = self.groups[group]
         stats.calls += 1
-        self._run_seconds[group] = call.run_seconds
         cpu, memory = self._size_of(call.task_definition)
         mine = [t for t in self.tasks if t.service == group and t.state < TaskState.STOPPED]
         counts: dict[str, int] = {}
@@ -213,6 +212,7 @@ class RunTaskApi:
                 started_by=call.request.startedBy or "",
             )
             self.tasks.append(task)
+            self._run_seconds[task.task_id] = call.run_seconds
             mine.append(task)
             stats.tasks_launched += 1
             started.append(task.task_id)
@@ -271,7 +271,7 @@ class RunTaskApi:
     def running(self, task: Task) -> None:
         """The task is RUNNING: its essential container exits after its run time."""
         rng = self.ctx.rng(f"runtask/{task.service}")
-        run = sample_one(self._run_seconds[task.service], rng)
+        run = sample_one(self._run_seconds.pop(task.task_id), rng)
 
         def exit_later() -> Generator[simpy.Event, Any, None]:
             yield self.ctx.timeout(run)

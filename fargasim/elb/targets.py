@@ -237,6 +237,18 @@ class TargetGroup:
             )
         )
 
+    def routing_weights(self, now: float) -> dict[str, float]:
+        """Key → traffic weight, for a request-level router: the healthy targets' weights, or,
+        when none is healthy, 1 for each unhealthy target that answers (fail open, §9). The sum
+        of the weights is not :meth:`routable` (that one is a capacity, for a fluid model)."""
+        if self._healthy:
+            return {key: self._ramp_weight(t, now) for key, t in self._healthy.items()}
+        return {
+            key: 1.0
+            for key, t in self._targets.items()
+            if t.state is TargetHealth.UNHEALTHY and t.answers
+        }
+
     # ------------------------------------------------------------------ commands
 
     def register(self, key: str) -> None:

@@ -57,6 +57,10 @@ SERIES_COLOURS: dict[str, str] = {
     "cost": "#54A24B",
     "FARGATE": "#9D755D",
     "FARGATE_SPOT": "#E0A526",
+    "p50": "#72B7B2",
+    "p95": "#4C78A8",
+    "p99": "#1F3A5F",
+    "dropped": "#E45756",
 }
 
 #: Per-service colours (ColorBrewer Dark2), assigned in scenario order.
@@ -337,6 +341,56 @@ def utilization_figure(data: ReportData, service: str) -> go.Figure | None:
         return None
     _style(fig, f"{_text(service)} — CPU and memory utilization", axis, "Utilization (%)", data)
     fig.update_yaxes(range=[0, top * 1.05], hoverformat=".1f", ticksuffix="%")
+    return fig
+
+
+def latency_figure(data: ReportData, service: str) -> go.Figure | None:
+    """Latency percentiles of the requests completed in each sample interval (left axis, ms)
+    and the share of requests dropped (right axis, %)."""
+    if data.timeseries.time.size == 0:
+        return None
+    axis = time_axis(data)
+    x = axis.scale(data.timeseries.time)
+    fig = go.Figure()
+    for q in ("p50", "p95", "p99"):
+        values = data.timeseries.service(service, f"{q}LatencyMs")
+        if values is None or not _has_values(values):
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=values,
+                name=q,
+                mode="lines",
+                line={"color": SERIES_COLOURS[q], "width": 2 if q == "p99" else 1.5},
+            )
+        )
+    if not fig.data:
+        return None
+    _style(fig, f"{_text(service)} — request latency and drops", axis, "Latency (ms)", data)
+    fig.update_yaxes(rangemode="tozero", hoverformat=".1f")
+    dropped = data.timeseries.service(service, "droppedRate")
+    if dropped is not None and _has_values(dropped) and float(np.nanmax(dropped)) > 0:
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=100.0 * dropped,
+                name="dropped",
+                mode="lines",
+                yaxis="y2",
+                line={"color": SERIES_COLOURS["dropped"], "width": 1.5, "dash": "dot"},
+            )
+        )
+        fig.update_layout(
+            yaxis2={
+                "title": "Dropped (%)",
+                "overlaying": "y",
+                "side": "right",
+                "rangemode": "tozero",
+                "ticksuffix": "%",
+                "showgrid": False,
+            }
+        )
     return fig
 
 
@@ -893,6 +947,7 @@ def unassigned_alarm_figures(data: ReportData) -> list[go.Figure]:
 #: Figures drawn once per service, in this order.
 SERVICE_FIGURES: tuple[ServiceFigureBuilder, ...] = (
     task_count_figure,
+    latency_figure,
     alarm_figures,
     utilization_figure,
 )

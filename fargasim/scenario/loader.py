@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from fargasim.errors import FargasimError, Problem, ScenarioError
+from fargasim.scenario import workload_checks
 from fargasim.scenario.awsshapes import not_simulated, validate_input
 from fargasim.scenario.schema import Scenario, task_definition_family
 from fargasim.scenario.yamlio import (
@@ -262,6 +263,7 @@ def _validate(doc: Document, base_dir: FsPath) -> tuple[Scenario, list[Note]]:
     doc = resolve_from_file(doc, base_dir, READ_ONLY_FIELDS)
     data: dict[str, Any] = doc.data
     problems: list[Problem] = _inline_metric_files(doc, base_dir)
+    problems += workload_checks.inline_trace_files(doc, base_dir)
     shape_broken: set[Path] = set()
     for section, spec in AWS_SECTIONS.items():
         items = data.get(section)
@@ -668,6 +670,7 @@ def _semantic_problems(doc: Document, sc: Scenario) -> list[Problem]:
 
     scaling_checks.check(sc, add)
     platform_checks.check(sc, add)
+    workload_checks.check(sc, add)
     tick = sc.model.tick
     interval = sc.output.sample_interval
     if abs(interval / tick - round(interval / tick)) > 1e-9:
@@ -785,6 +788,14 @@ def _notes(doc: Document, sc: Scenario) -> list[Note]:
             when = "at" if event.at == sc.duration else "after"
             note(
                 ("events", i, "at"),
+                f"{when} the end of the run (duration {format_duration(sc.duration)}): "
+                "never happens",
+            )
+    for i, entry in enumerate(sc.batch):
+        if entry.at >= sc.duration:
+            when = "at" if entry.at == sc.duration else "after"
+            note(
+                ("batch", i, "at"),
                 f"{when} the end of the run (duration {format_duration(sc.duration)}): "
                 "never happens",
             )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from difflib import get_close_matches
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
@@ -363,6 +363,12 @@ def _check_health_check_failure(
         )
 
 
+def _spot_strategy(strategy: Sequence[Any]) -> bool:
+    return any(
+        i.capacityProvider == "FARGATE_SPOT" and (i.weight > 0 or i.base > 0) for i in strategy
+    )
+
+
 def _check_spot_interruption(sc: Scenario, svc: ServiceSpec | None, where: Path, add: Add) -> None:
     """§7.3: only tasks on Fargate Spot capacity are interrupted."""
     if svc is not None:
@@ -373,16 +379,16 @@ def _check_spot_interruption(sc: Scenario, svc: ServiceSpec | None, where: Path,
                 "weight or base above 0 in its capacityProviderStrategy): only Spot tasks are "
                 "interrupted (§7.3)",
             )
-    elif not any(uses_spot(s) for s in sc.services) and not any(
-        e.run_task is not None
-        and any(
-            i.capacityProvider == "FARGATE_SPOT" and (i.weight > 0 or i.base > 0)
-            for i in e.run_task.capacityProviderStrategy
+    elif (
+        not any(uses_spot(s) for s in sc.services)
+        and not any(
+            e.run_task is not None and _spot_strategy(e.run_task.capacityProviderStrategy)
+            for e in sc.events
         )
-        for e in sc.events
+        and not any(_spot_strategy(b.capacity_provider_strategy) for b in sc.batch)
     ):
         add(
             where,
-            "no service or runTask event runs Fargate Spot tasks (FARGATE_SPOT with weight or "
+            "no service, runTask event or batch entry runs Fargate Spot tasks (FARGATE_SPOT with weight or "
             "base above 0): only Spot tasks are interrupted (§7.3)",
         )

@@ -16,6 +16,8 @@ default and the reference section it stands in for.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -462,18 +464,108 @@ class DiurnalArrivals(Own):
     poisson: bool = True
 
 
+class RampArrivals(Own):
+    """A linear ramp: ``fromRps`` until ``start``, rising (or falling) in a straight line to
+    ``toRps`` at ``end``, ``toRps`` from then on (``end`` equal to ``start``: a step). Poisson
+    arrivals unless ``poisson: false``."""
+
+    pattern: Literal["ramp"]
+    from_rps: float = Field(ge=0, allow_inf_nan=False)
+    to_rps: float = Field(ge=0, allow_inf_nan=False)
+    start: Duration
+    end: Duration
+    poisson: bool = True
+
+
+class SpikeArrivals(Own):
+    """A flash crowd on a steady base. With ``b = baseRps``, ``p = peakRps``, ``a = at``,
+    ``r = riseSeconds``, ``d = decaySeconds``::
+
+        λ(t) = b                                  t < a
+               b + (p − b)·(t − a)/r              a ≤ t < a + r     (linear rise; r = 0: a jump)
+               b + (p − b)·exp(−(t − a − r)/d)    t ≥ a + r         (exponential decay)
+
+    The peak is at ``a + r``; ``d`` after it the excess over the base is down to 1/e (37 %),
+    ``ln(100)·d ≈ 4.6·d`` after it to 1 %. The spike brings ``(p − b)·(r/2 + d)`` requests on top
+    of the base. A ``peakRps`` below ``baseRps`` is a dip. Poisson arrivals unless
+    ``poisson: false``."""
+
+    pattern: Literal["spike"]
+    base_rps: float = Field(ge=0, allow_inf_nan=False)
+    peak_rps: float = Field(ge=0, allow_inf_nan=False)
+    at: Duration
+    rise_seconds: Duration = 0.0
+    decay_seconds: PositiveDuration
+    poisson: bool = True
+
+
+class TracePoint(Own):
+    """One value of a trace: the requests counted in the period that starts at ``at``."""
+
+    at: Duration
+    value: float = Field(ge=0, allow_inf_nan=False)
+
+
+class TraceArrivals(Own):
+    """A recorded request count replayed: ``points`` (or a CSV ``file`` the loader reads into
+    ``points``), each the number of requests in the period of ``valuesPer`` (a ``minute``, as a
+    CloudWatch ``RequestCount`` Sum per 60 s period, or a ``second``) that starts at its ``at``,
+    multiplied by ``scale``. A time with no point (a gap between periods, before the first, after
+    the last period's end) has no requests: CloudWatch reports no ``RequestCount`` datapoint when
+    no request flows.
+
+    The CSV has columns ``Timestamp,Value`` (ISO 8601 times, as exported from CloudWatch; t = 0
+    is the earliest) or ``at,value`` (durations since t = 0); rows may come in any order.
+
+    ``interpolation: step`` holds ``scale·value/period`` over each period. ``linear`` (default)
+    is a continuous piecewise-linear rate with knots at each period's ends and midpoint (a gap
+    counts as a period of rate 0): at the boundary between two periods the mean of their two
+    rates (but at most twice the smaller, so the rate never goes negative), at the midpoint the
+    value that makes the period hold exactly ``scale·value`` requests; the first and the last
+    period are straight lines through their midpoint value. A steady or steadily changing trace
+    thus gives the straight line through ``scale·value/period`` at the period midpoints; a
+    sharp change bends the periods beside it (all of a period's requests stay in it). Poisson
+    arrivals unless ``poisson: false``."""
+
+    pattern: Literal["trace"]
+    file: str | None = None
+    points: list[TracePoint] | None = None
+    values_per: Literal["minute", "second"] = "minute"
+    scale: float = Field(default=1.0, ge=0, allow_inf_nan=False)
+    interpolation: Literal["linear", "step"] = "linear"
+    poisson: bool = True
+
+
 Arrivals = Annotated[
-    ConstantArrivals | PoissonArrivals | PiecewiseArrivals | DiurnalArrivals,
+    ConstantArrivals
+    | PoissonArrivals
+    | PiecewiseArrivals
+    | DiurnalArrivals
+    | RampArrivals
+    | SpikeArrivals
+    | TraceArrivals,
     Field(discriminator="pattern"),
 ]
 
 
 class RequestSpec(Own):
-    """What one request costs a task: CPU seconds (one request uses at most one vCPU) and the
-    memory it holds while in the task."""
+    """What one request costs a task: ``waitSeconds`` off-CPU (I/O: a database, another
+    service), then ``cpuSeconds`` of CPU (one request uses at most one vCPU), and the memory it
+    holds while in the task. ``timeoutSeconds``: a request still waiting for a worker slot after
+    that long is dropped."""
 
     cpu_seconds: Distribution
+    wait_seconds: Distribution | None = None
     memory_mib: float = Field(default=0.0, ge=0, alias="memoryMiB")
+    timeout_seconds: float | None = Field(default=None, gt=0)
+
+
+class SloSpec(Own):
+    """A service level objective the summary checks: p99 latency and the share of dropped
+    requests."""
+
+    p99_latency_ms: float | None = Field(default=None, gt=0, alias="p99LatencyMs")
+    max_drop_rate: float | None = Field(default=None, ge=0, le=1)
 
 
 class WorkloadSpec(Own):
@@ -486,6 +578,12 @@ class WorkloadSpec(Own):
     workers_per_task: int | None = Field(
         default=None, gt=0, description="concurrent requests a task serves; default: unlimited"
     )
+    queue_limit: int | None = Field(
+        default=None,
+        ge=0,
+        description="requests a task holds waiting for a worker; beyond it they are dropped",
+    )
+    slo: SloSpec | None = None
     base_memory_mib: float | None = Field(
         default=None,
         ge=0,
@@ -658,6 +756,42 @@ class TimelineEvent(Own):
 
 def _snake(name: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+class BatchSpec(Own):
+    """Batch jobs (fargasim's own ``batch:`` entry): at ``at``, and then every ``every`` while
+    before ``until`` (default: the end of the run), ``count`` standalone tasks of
+    ``taskDefinition`` are submitted with ECS RunTask: ``ceil(count/10)`` calls at that instant
+    (§5.1: at most 10 tasks per call), in ``subnets``, on ``capacityProviderStrategy`` (default
+    FARGATE), in RunTask ``group`` (default ``family:<family>``). Each task's essential container
+    exits ``runSeconds`` after RUNNING; no load balancer."""
+
+    at: Duration
+    every: Duration | None = None
+    until: Duration | None = None
+    task_definition: str
+    count: int = Field(ge=1)
+    run_seconds: Distribution
+    capacity_provider_strategy: list[CapacityProviderStrategyItem] = Field(default_factory=list)
+    subnets: list[str] = Field(min_length=1)
+    group: str | None = Field(default=None, min_length=1)
+
+    @property
+    def group_name(self) -> str:
+        """ECS's default group is ``family:<family>``."""
+        return self.group or f"family:{task_definition_family(self.task_definition)}"
+
+    def submission_times(self, end: float) -> Iterator[float]:
+        """When the entry submits: ``at + k·every`` for k = 0, 1, … while before ``until`` (if
+        given) and before ``end`` (the run's duration: the run stops at it)."""
+        stop = end if self.until is None else min(end, self.until)
+        if self.at >= stop:
+            return
+        if self.every is None or self.every <= 0:
+            yield self.at
+            return
+        for k in range(math.ceil((stop - self.at) / self.every - 1e-9)):
+            yield self.at + k * self.every
 
 
 # ---------------------------------------------------------------------------------------------
@@ -863,6 +997,7 @@ class Scenario(Own):
     workload: list[WorkloadSpec] = Field(default_factory=list)
     custom_metrics: list[CustomMetricSpec] = Field(default_factory=list)
     events: list[TimelineEvent] = Field(default_factory=list)
+    batch: list[BatchSpec] = Field(default_factory=list)
     model: ModelSpec = Field(default_factory=ModelSpec)
     pricing: PricingSpec = Field(default_factory=PricingSpec)
     output: OutputSpec = Field(default_factory=OutputSpec)

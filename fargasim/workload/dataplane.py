@@ -25,7 +25,9 @@ The request-level model (latency, drops) replaces this with its own issue.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -34,6 +36,11 @@ from fargasim.core import Context
 from fargasim.core.distributions import sample_sums
 from fargasim.scenario.schema import WorkloadSpec
 from fargasim.workload.arrivals import ArrivalPattern, build_pattern
+from fargasim.workload.histogram import LatencyHistogram
+from fargasim.workload.latency import IntArray, LatencyModel
+
+if TYPE_CHECKING:
+    from fargasim.workload.plane import TaskPhase
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -51,6 +58,20 @@ class Totals:
     serving_seconds: float = 0.0  # task-seconds serving traffic (RUNNING and app started)
     work_used: float = 0.0  # vCPU-seconds of request work done (cpu_used less idle CPU)
     request_memory: float = 0.0  # MiB-seconds held by requests in flight
+    completed: float = 0.0  # requests answered
+    dropped_no_target: float = 0.0  # no healthy target: the load balancer answers 503
+    dropped_queue_full: float = 0.0  # the task's queue (queueLimit) was full
+    dropped_timeout: float = 0.0  # waited timeoutSeconds for a worker slot
+    dropped_task_stopped: float = 0.0  # in the task when its containers stopped
+
+    @property
+    def dropped(self) -> float:
+        return (
+            self.dropped_no_target
+            + self.dropped_queue_full
+            + self.dropped_timeout
+            + self.dropped_task_stopped
+        )
 
 
 @dataclass
@@ -113,6 +134,31 @@ class ServiceFlow:
         self.running = _StepLog()
         self.backlog = 0.0
         self.totals = Totals()
+        self.latency = LatencyHistogram()  # completed requests (seconds)
+        self.latency_model = (
+            LatencyModel(workload, vcpu, ctx.rng(f"latency/{name}")) if workload else None
+        )
+
+    def _latencies(
+        self, counts: IntArray, serving_s: FloatArray, dt: FloatArray, backlog: FloatArray
+    ) -> None:
+        """Latencies and drops of the ticks' requests (:mod:`fargasim.workload.latency`);
+        ``backlog`` is the fluid backlog (vCPU-seconds) at each tick's start."""
+        assert self.latency_model is not None and self.workload is not None
+        tasks = serving_s / dt
+        capacity_rate = np.maximum(tasks * self.per_task_vcpu, 1e-12)
+        mean_work = max(self.workload.request.cpu_seconds.mean, 1e-12)
+        outcome = self.latency_model.draw(
+            counts,
+            tasks,
+            dt,
+            backlog / capacity_rate,
+            backlog / mean_work / np.maximum(tasks, 1e-12),
+        )
+        self.latency.add(outcome.latencies)
+        self.totals.completed += float(outcome.latencies.size)
+        self.totals.dropped_timeout += float(outcome.dropped_timeout)
+        self.totals.dropped_queue_full += float(outcome.dropped_queue_full)
 
     def advance(self, edges: FloatArray) -> None:
         """Process the ticks ``[edges[i], edges[i+1])``."""
@@ -135,6 +181,8 @@ class ServiceFlow:
             used_work = previous + work - backlog
             self.backlog = float(backlog[-1])
             totals.arrivals += float(arrived.sum())
+            totals.dropped_no_target += float((arrived - counts).sum())
+            self._latencies(counts, serving_s, dt, previous)
             used = np.minimum(used_work + idle, running_s * self.vcpu)
             mean_cpu = max(self.workload.request.cpu_seconds.mean, 1e-12)
             in_flight = used_work / dt + backlog / mean_cpu
@@ -170,6 +218,12 @@ class DataPlane:
 
     def add(self, flow: ServiceFlow) -> None:
         self.flows[flow.name] = flow
+
+    def set_targets(self, service: str, weights: Mapping[str, float]) -> None:
+        """Task-level routing is the exact engine's; the fluid model uses the counts."""
+
+    def task_state(self, service: str, task_id: str, phase: TaskPhase) -> None:
+        """Task-level state is the exact engine's; the fluid model uses the counts."""
 
     def set_counts(self, service: str, serving: float, running: int) -> None:
         """The control plane reports a change of a service's serving/running task counts now

@@ -464,7 +464,8 @@ def test_spot_interruption_when_no_service_uses_spot(tmp_path: Path) -> None:
     p = the_only_problem(
         tmp_path, change, "events[2].spotInterruption", "spotInterruption: ^{fraction: 0.5}"
     )
-    assert "no service or runTask event runs Fargate Spot" in p.message and "(§7.3)" in p.message
+    assert "no service, runTask event or batch entry runs Fargate Spot" in p.message
+    assert "(§7.3)" in p.message
 
 
 def test_an_event_after_the_end_is_a_note_not_an_error(tmp_path: Path) -> None:
