@@ -3,6 +3,9 @@
 B0  the quickstart scenario (one day, 1 s data-plane ticks): wall time per simulated day.
 B0m billing of N tasks: the vectorized meter (``billing.charge``) vs pricing each task with
     ``fargasim.price`` in a Python loop (what a user would write), same inputs, same run.
+B5  the request model: the same one-hour scenario at about 300 requests/s (10 tasks of 1 vCPU,
+    lognormal work of 20 ms, cv 1, round robin) through the vectorized and the exact engine in
+    one run: the speed ratio and the latency differences (mean, p50, p95, p99).
 
 Results are appended to ``benchmarks/RESULTS.md`` with the machine description. Not a test:
 nothing here asserts a speed.
@@ -83,6 +86,75 @@ def bench_meter(n: int) -> str:
     )
 
 
+REQUEST_SCENARIO = """
+fargasim: 1
+name: bench-requests
+duration: 1h
+seed: 11
+network:
+  subnets:
+    - {subnetId: subnet-a, availabilityZone: us-east-1a}
+    - {subnetId: subnet-b, availabilityZone: us-east-1b}
+taskDefinitions:
+  - family: web
+    networkMode: awsvpc
+    requiresCompatibilities: [FARGATE]
+    cpu: "1024"
+    memory: "2048"
+    containerDefinitions:
+      - {name: app, image: "app:1", portMappings: [{containerPort: 80}]}
+services:
+  - serviceName: web
+    taskDefinition: web
+    desiredCount: 10
+    launchType: FARGATE
+    networkConfiguration: {awsvpcConfiguration: {subnets: [subnet-a, subnet-b]}}
+    loadBalancers: [{targetGroupArn: web-tg, containerName: app, containerPort: 80}]
+targetGroups:
+  - {Name: web-tg, TargetType: ip, Protocol: HTTP, Port: 80, HealthCheckIntervalSeconds: 10,
+     HealthyThresholdCount: 2}
+workload:
+  - service: web
+    arrivals: {pattern: poisson, rps: 300}
+    request: {cpuSeconds: {distribution: lognormal, mean: 0.02, cv: 1.0}}
+output: {sampleInterval: 60}
+"""
+
+
+def bench_request_model(repeats: int = 3) -> str:
+    from fargasim.scenario.loader import load_scenario_text
+
+    sc = load_scenario_text(REQUEST_SCENARIO, "bench-requests.yaml")
+    results: dict[str, object] = {}
+
+    def run(engine: str) -> None:
+        results[engine] = fargasim.simulate(sc, engine=engine)
+
+    vec = timed(lambda: run("vectorized"), repeats=repeats)
+    exact = timed(lambda: run("exact"), repeats=repeats)
+    ratio = statistics.median(exact) / statistics.median(vec)
+    rows = [
+        f"| B5 request model, 1 h at 300 req/s: vectorized | {describe(vec)} |",
+        f"| B5 request model, 1 h at 300 req/s: exact | {describe(exact)}; ratio {ratio:.0f}x |",
+    ]
+    summaries = {e: r.summary.services["web"].requests for e, r in results.items()}  # type: ignore[attr-defined]
+    v, x = summaries["vectorized"], summaries["exact"]
+    assert v is not None and x is not None
+    for label, a, b in (
+        ("mean", v.mean_latency_ms, x.mean_latency_ms),
+        ("p50", v.p50_latency_ms, x.p50_latency_ms),
+        ("p95", v.p95_latency_ms, x.p95_latency_ms),
+        ("p99", v.p99_latency_ms, x.p99_latency_ms),
+    ):
+        assert a is not None and b is not None
+        rows.append(
+            f"| B5 latency {label}: vectorized vs exact | {a:.2f} ms vs {b:.2f} ms "
+            f"({100.0 * (a - b) / b:+.1f} %) |"
+        )
+    rows.append(f"| B5 requests (both engines) | {v.total:,} vs {x.total:,} |")
+    return "\n".join(rows)
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -99,7 +171,13 @@ def machine() -> str:
 
 
 def main() -> None:
-    rows = [bench_quickstart(), bench_meter(20_000)]
+    only = set(sys.argv[1:])
+    benches = {
+        "B0": bench_quickstart,
+        "B0m": lambda: bench_meter(20_000),
+        "B5": bench_request_model,
+    }
+    rows = [fn() for name, fn in benches.items() if not only or name in only]
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     block = "\n".join(
         [

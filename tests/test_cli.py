@@ -3,6 +3,8 @@ and writes nothing; a run is reproducible byte for byte from scenario and seed."
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import re
 import subprocess
@@ -296,3 +298,32 @@ def test_report_on_a_folder_without_results_exits_2(
     code, _, _ = cli(capsys, "report", str(tmp_path / "missing"))
     assert code == 2
     assert not (tmp_path / "missing").exists()
+
+
+def test_run_exact_with_requests_csv_writes_one_row_per_request(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, short: Path
+) -> None:
+    """Issue: "Per-request records can be written (--requests-csv)" with the exact engine: one
+    row per request, as many as summary.json counts, each completed row's latency = end − arrival."""
+    out = tmp_path / "x"
+    code, _, err = cli(
+        capsys, "run", str(short), "--out", str(out), "--engine", "exact", "--requests-csv"
+    )
+    assert code == 0, err
+    rows = list(csv.DictReader((out / "requests.csv").open(encoding="utf-8")))
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    requests = summary["services"]["web"]["requests"]
+    assert len(rows) == requests["total"] > 0
+    assert list(rows[0]) == ["service", "taskId", "arrival", "start", "end", "latency", "outcome"]
+    done = [r for r in rows if r["outcome"] == "completed"]
+    assert len(done) == requests["completed"]
+    for r in done[:50]:
+        assert float(r["latency"]) == pytest.approx(float(r["end"]) - float(r["arrival"]), abs=2e-6)
+
+
+def test_requests_csv_needs_the_exact_engine(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, short: Path
+) -> None:
+    code, _, err = cli(capsys, "run", str(short), "--out", str(tmp_path / "x"), "--requests-csv")
+    assert code == 2 and "exact engine" in err and "Traceback" not in err
+    assert not (tmp_path / "x").exists()

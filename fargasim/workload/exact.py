@@ -110,7 +110,7 @@ DROPPED_TASK_STOPPED = "dropped_task_stopped"
 IN_FLIGHT = "in_flight"
 
 #: The columns of :meth:`ExactPlane.request_columns` (requests.csv), in order.
-REQUEST_COLUMNS = ("service", "task_id", "arrival", "start", "end", "latency", "outcome")
+REQUEST_COLUMNS = ("service", "taskId", "arrival", "start", "end", "latency", "outcome")
 
 
 class RequestRecord(NamedTuple):
@@ -757,7 +757,7 @@ class ExactPlane:
         rows = [rows[i] for i in order]
         return {
             "service": [r.service for r in rows],
-            "task_id": [r.task_id for r in rows],
+            "taskId": [r.task_id for r in rows],
             "arrival": arrival[order],
             "start": np.array([r.start for r in rows], dtype=np.float64),
             "end": np.array([r.end for r in rows], dtype=np.float64),

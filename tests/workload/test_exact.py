@@ -543,7 +543,7 @@ def test_request_columns() -> None:
     cols = plane.request_columns()
     assert list(cols) == list(REQUEST_COLUMNS)
     assert cols["service"] == ["web"] * 3
-    assert cols["task_id"] == ["t1"] * 3
+    assert cols["taskId"] == ["t1"] * 3
     assert cols["outcome"] == ["completed", "dropped_queue_full", "in_flight"]
     np.testing.assert_array_equal(cols["arrival"], [0.0, 0.2, 3.0])
     np.testing.assert_array_equal(cols["start"], [0.0, np.nan, 3.0])
