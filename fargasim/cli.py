@@ -110,13 +110,26 @@ def run(
     table.add_column("tasks launched", justify="right")
     table.add_column("peak running", justify="right")
     table.add_column("mean running", justify="right")
+    table.add_column("p99 latency", justify="right")
+    table.add_column("dropped", justify="right")
     table.add_column("cost (USD)", justify="right")
     for name, svc in summary.services.items():
+        requests = svc.requests
+        p99 = "—"
+        dropped = "—"
+        if requests is not None and requests.total > 0:
+            if requests.p99_latency_ms is not None:
+                p99 = f"{requests.p99_latency_ms:.0f} ms"
+            dropped = f"{100.0 * requests.dropped / requests.total:.2f} %"
+        if svc.slo is not None:
+            p99 += " [green]SLO met[/green]" if svc.slo.met else " [red]SLO missed[/red]"
         table.add_row(
             name,
             str(svc.tasks_launched),
             str(svc.peak_running),
             f"{svc.mean_running:.2f}",
+            p99,
+            dropped,
             f"{summary.cost_usd.by_service[name]:.4f}",
         )
     out.print(table)

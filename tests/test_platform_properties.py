@@ -1,16 +1,20 @@
 """Platform invariants of random small scenarios (Hypothesis), reference §5, §7, §8, §1.1, §3.2.
 
 Each example is a scenario document (1–2 services, random desired counts and ``updateService``
-events, random subnets and free IPs, small vCPU quotas, tasks-per-service and launch-rate
-limits, Spot weights, target groups with random deregistration delays, constant or random
-start-up and stop times, Spot hazard / crash / image-pull-failure rates, and ``azOutage``,
-``spotInterruption``, ``spotCapacityUnavailable``, ``stopTask``, ``containerExit``,
-``imagePullFailure`` and ``healthCheckFailure`` events), loaded like a user's file
-(``tests.builders.scenario_from``) and run by :func:`simulate` on a :class:`Model` subclass
-that checks, at every task state change and right after every launch:
+events, 0–4 ``runTask`` calls (random counts, FARGATE / FARGATE_SPOT strategies, run times,
+subsets of the subnets, groups), random subnets and free IPs, small vCPU quotas,
+tasks-per-service and launch-rate limits, Spot weights, target groups with random
+deregistration delays, constant or random start-up and stop times, Spot hazard / crash /
+image-pull-failure rates, and ``azOutage``, ``spotInterruption``, ``spotCapacityUnavailable``,
+``stopTask``, ``containerExit``, ``imagePullFailure`` and ``healthCheckFailure`` events), loaded
+like a user's file (``tests.builders.scenario_from``) and run by :func:`simulate` on a
+:class:`Model` subclass
+that checks, at every task state change and right after every launch (of a service's task or
+a standalone RunTask task alike):
 
 (a) §5.2 "The number of Fargate vCPUs that can run concurrently": the vCPU of the tasks of a
-    provider that are not STOPPED never exceeds its quota (and equals what the quota holds);
+    provider that are not STOPPED (services and RunTask together) never exceeds its quota (and
+    equals what the quota holds); so does the summary's peak;
 (b) §5.4 one IP per task: no subnet's free IPs go negative, and free IPs + tasks holding one of
     its IPs (launched, not STOPPED) = its initial free IPs;
 (c) §5.3 "Tasks per service": a service's active tasks (and even its tasks not yet
@@ -20,7 +24,14 @@ that checks, at every task state change and right after every launch:
 
 After the run: (d) §1.1 every task that reached RUNNING is billed ("per second with a 1-minute
 minimum": billedSeconds ≥ 60) and costs more than 0; (e) §3.2 every STOPPED (or stopping) task
-has a stop code; (f) the same scenario and seed give the identical tasks table.
+has a stop code; (f) the same scenario and seed give the identical tasks table and RunTask
+summary; (h) §5.1 RunTask: calls are served first come first served, and for each group the
+tasks launched + the tasks failed (summary.json ``runTask[group]``) = the sum of the counts of
+its calls served before the end of the run (a call still throttled at the end counts as
+neither); all calls are served if the run goes on long enough after the last one; a group's
+tasks are in ``Model.run_task_api.tasks`` and ``Model.tasks`` with ``service`` = the group, in
+the subnets of its calls, on at most as many tasks per provider as its calls' strategies split
+their counts into (§7.1).
 """
 
 from __future__ import annotations
@@ -33,9 +44,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fargasim.engine as engine
+from fargasim.ecs.capacity import StrategyItem, split
+from fargasim.ecs.faults import TaskOwner
 from fargasim.ecs.lifecycle import Task, TaskState
 from fargasim.ecs.limits import Provider
-from fargasim.ecs.service import ServiceScheduler
 from fargasim.engine import Model, simulate
 from fargasim.result import Result
 from fargasim.scenario.schema import Scenario
@@ -44,12 +56,16 @@ from tests import builders as b
 AZS = ("us-east-1a", "us-east-1b", "us-east-1c")
 PROVIDERS: tuple[Provider, ...] = ("FARGATE", "FARGATE_SPOT")
 SIZES = {"256": "512", "512": "1024", "1024": "2048"}  # cpu → a valid memory (§2.1)
+GROUPS = (None, "batch", "nightly")  # RunTask groups (None: ECS's default family:<family>)
+#: Slack, in seconds, on top of the launch-token wait of the queued RunTask calls, for tokens the
+#: services take meanwhile (see :func:`served_within`).
+SERVICE_SLACK = 60.0
 
 
 class CheckedModel(Model):
     """A Model that asserts the platform invariants after every state change and launch."""
 
-    def __init__(self, scenario: Scenario, seed: int) -> None:
+    def __init__(self, scenario: Scenario, seed: int, **options: Any) -> None:
         self.initial_ips = {s.subnet_id: s.free_ips for s in scenario.network.subnets}
         self.quota_units = {
             "FARGATE": round(scenario.account.fargate_on_demand_vcpu_quota * 1024),
@@ -70,7 +86,7 @@ class CheckedModel(Model):
             if event.spot_capacity_unavailable is not None:
                 gone = event.spot_capacity_unavailable
                 self.no_spot.append((event.at, event.at + gone.duration, gone.availability_zone))
-        super().__init__(scenario, seed)
+        super().__init__(scenario, seed, **options)
         CheckedModel.last = self
 
     last: CheckedModel | None = None
@@ -80,7 +96,7 @@ class CheckedModel(Model):
         super().observe(task, previous)
         self.check()
 
-    def _launch(self, scheduler: ServiceScheduler, task: Task) -> None:
+    def _launch(self, scheduler: TaskOwner, task: Task) -> None:
         now, az = self.ctx.now, task.availability_zone
         for start, end, zone in self.outages:
             assert not (start <= now < end and zone == az), ("impaired AZ", task)
@@ -218,10 +234,20 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
         model = {**b.CONSTANT_MODEL, **model}  # otherwise the default random start-up and stops
 
     at = st.integers(0, duration - 1)
+    run_tasks = [
+        draw(run_task_events(at, [t["family"] for t in task_definitions], subnet_ids))
+        for _ in range(draw(st.integers(0, 4)))
+    ]
+    spot_run_tasks = any(
+        i["capacityProvider"] == "FARGATE_SPOT" and (i["weight"] > 0 or i.get("base", 0) > 0)
+        for e in run_tasks
+        for i in e["runTask"].get("capacityProviderStrategy", [])
+    )
+
     length = st.integers(10, 600)
     kinds = ["updateService", "azOutage", "spotCapacityUnavailable", "stopTask"]
     kinds += ["containerExit", "imagePullFailure"]
-    if spot_services:
+    if spot_services or spot_run_tasks:
         kinds.append("spotInterruption")
     if lb_services:
         kinds.append("healthCheckFailure")
@@ -249,13 +275,17 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
                 kind, names
             )
             action = {"duration": draw(length)} if kind == "healthCheckFailure" else {}
-            if draw(st.booleans()):
+            # Only RunTask may run Spot tasks: a spotInterruption then names no service.
+            if draw(st.booleans()) and pool:
                 action["service"] = draw(st.sampled_from(pool))
             if draw(st.booleans()):
                 action["count"] = draw(st.integers(1, 3))
             else:
                 action["fraction"] = draw(st.sampled_from([0.5, 1.0]))
         events.append({"at": draw(at), kind: action})
+    # After the other events: a fault at the same instant as a call applies before the call, as
+    # the launch checks of CheckedModel assume (events at one time run in file order).
+    events.extend(run_tasks)
 
     return b.document(
         duration=duration,
@@ -271,6 +301,50 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
     )
 
 
+@st.composite
+def run_task_events(
+    draw: st.DrawFn, at: st.SearchStrategy[int], families: list[str], subnet_ids: list[str]
+) -> dict[str, Any]:
+    """One ``runTask`` event: a random call (count, strategy, subnets, group) and run time."""
+    call: dict[str, Any] = {
+        "taskDefinition": draw(st.sampled_from(families)),
+        "count": draw(st.integers(1, 10)),
+        "networkConfiguration": {
+            "awsvpcConfiguration": {
+                "subnets": draw(st.lists(st.sampled_from(subnet_ids), min_size=1, unique=True))
+            }
+        },
+    }
+    strategy = draw(st.sampled_from(["default", "launchType", "FARGATE", "FARGATE_SPOT", "mix"]))
+    if strategy == "launchType":
+        call["launchType"] = "FARGATE"
+    elif strategy in PROVIDERS:
+        call["capacityProviderStrategy"] = [{"capacityProvider": strategy, "weight": 1}]
+    elif strategy == "mix":
+        od_weight = draw(st.integers(0, 3))
+        call["capacityProviderStrategy"] = [
+            {"capacityProvider": "FARGATE", "weight": od_weight, "base": draw(st.integers(0, 3))},
+            {
+                "capacityProvider": "FARGATE_SPOT",
+                "weight": draw(st.integers(0 if od_weight else 1, 3)),
+            },
+        ]
+    group = draw(st.sampled_from(GROUPS))
+    if group is not None:
+        call["group"] = group
+    mean = draw(st.sampled_from([0, 5, 60, 300, 1200]))
+    run = draw(
+        st.sampled_from(
+            [
+                b.const(mean),
+                {"distribution": "exponential", "mean": max(mean, 1)},
+                {"distribution": "lognormal", "mean": max(mean, 1), "cv": 0.5},
+            ]
+        )
+    )
+    return {"at": draw(at), "runTask": call, "runSeconds": run}
+
+
 def same(a: Any, b_: Any) -> bool:
     """Equal, with NaN equal to NaN."""
     if isinstance(a, float) and isinstance(b_, float) and math.isnan(a) and math.isnan(b_):
@@ -278,13 +352,86 @@ def same(a: Any, b_: Any) -> bool:
     return bool(a == b_)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def served_within(sc: Scenario, n_calls: int) -> float:
+    """How long after the last call all ``n_calls`` calls are served: each call waits for at most
+    a full launch bucket (the call rate, 20 per second, does not bind for 4 calls), one after
+    the other, plus :data:`SERVICE_SLACK` for the tokens the services take meanwhile."""
+    a = sc.account
+    refill = max(
+        a.fargate_task_launch_burst / a.fargate_task_launch_rate,
+        a.fargate_spot_task_launch_burst / a.fargate_spot_task_launch_rate,
+    )
+    return n_calls * refill + SERVICE_SLACK
+
+
+def check_run_task(sc: Scenario, res: Result, model: CheckedModel) -> None:
+    """(h) of the module docstring: RunTask calls, their groups' accounting and their tasks."""
+    end = sc.duration
+    ordered = sorted(enumerate(sc.events), key=lambda pair: (pair[1].at, pair[0]))
+    calls = [e.run_task for _, e in ordered if e.run_task is not None and e.at < end]
+    times = [e.at for _, e in ordered if e.run_task is not None and e.at < end]
+    summary = res.summary.run_task
+    assert set(summary) == {c.group_name for c in calls}, summary
+    # First come first served: the calls served by the end are the first ones made.
+    served = sum(g.calls for g in summary.values())
+    assert served <= len(calls), (served, len(calls))
+    if times and max(times) <= end - served_within(sc, len(calls)):
+        assert served == len(calls), (served, times, end)
+    standalone = model.run_task_api.tasks
+    assert {id(t) for t in standalone} == {
+        id(t) for t in model.tasks if t.service not in model.schedulers
+    }
+    assert len({id(t) for t in model.tasks}) == len(model.tasks)
+    subnet_az = {s.subnet_id: s.availability_zone for s in sc.network.subnets}
+    table = list(res.tasks["service"])
+    for group, stats in summary.items():
+        mine_calls = [c for c in calls[:served] if c.group_name == group]
+        assert stats.calls == len(mine_calls), (group, stats)
+        assert stats.tasks_failed == sum(stats.failures.values()), (group, stats)
+        assert stats.tasks_launched + stats.tasks_failed == sum(c.count for c in mine_calls), (
+            group,
+            stats,
+            [c.count for c in mine_calls],
+        )
+        mine = [t for t in standalone if t.service == group]
+        assert len(mine) == stats.tasks_launched == table.count(group), (group, stats)
+        subnets = {
+            sid
+            for c in mine_calls
+            if c.networkConfiguration and c.networkConfiguration.awsvpcConfiguration
+            for sid in c.networkConfiguration.awsvpcConfiguration.subnets
+        }
+        # §7.1: a call's strategy splits its count over the providers; failures only lower it.
+        most: dict[str, int] = {}
+        for c in mine_calls:
+            strategy = [
+                StrategyItem(i.capacityProvider, i.weight, i.base)
+                for i in c.capacityProviderStrategy
+            ] or [StrategyItem("FARGATE", 1, 0)]
+            for provider, n in split(strategy, c.count).items():
+                most[provider] = most.get(provider, 0) + n
+        first = min(t for c, t in zip(calls, times, strict=True) if c.group_name == group)
+        for task in mine:
+            assert task.subnet_id in subnets, (group, task)
+            assert task.availability_zone == subnet_az[task.subnet_id], task
+            assert task.created_at >= first, (group, task)
+        for provider in PROVIDERS:
+            n = sum(1 for t in mine if t.capacity_provider == provider)
+            assert n <= most.get(provider, 0), (group, provider, n, most)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(doc=documents())
 def test_platform_invariants_hold_in_random_scenarios(doc: dict[str, Any]) -> None:
-    """(a)–(g) of the module docstring for one random scenario."""
+    """(a)–(h) of the module docstring for one random scenario."""
     sc = b.scenario_from(doc)
     res, model = checked_simulate(sc)
     assert model.checks > 0 or len(model.tasks) == 0
+    platform = res.summary.platform
+    assert platform is not None
+    assert platform.peak_on_demand_vcpu <= sc.account.fargate_on_demand_vcpu_quota + 1e-9
+    assert platform.peak_spot_vcpu <= sc.account.fargate_spot_vcpu_quota + 1e-9
+    check_run_task(sc, res, model)
     tasks = res.tasks
     for i in range(len(tasks)):
         running_at = float(tasks["runningAt"][i])
@@ -301,7 +448,9 @@ def test_platform_invariants_hold_in_random_scenarios(doc: dict[str, Any]) -> No
         if task.state == TaskState.STOPPED:
             assert task.stop_code, task
     # (f) determinism: the same scenario and seed, run again on the plain engine.
-    again = simulate(sc).tasks
+    rerun = simulate(sc)
+    assert rerun.summary.run_task == res.summary.run_task
+    again = rerun.tasks
     assert again.names == tasks.names
     assert len(again) == len(tasks)
     for name in tasks.names:
