@@ -178,14 +178,13 @@ class Model:
         ]
         vcpu = cpu_units_to_vcpu(parse_cpu_units(taskdef.cpu))
         memory = float(parse_memory_mib(taskdef.memory))
+        algorithm = attachments[0].group.settings.algorithm if attachments else "round_robin"
+        idle = scenario.model.idle_cpu_percent
         if self.exact is not None:
-            algorithm = attachments[0].group.settings.algorithm if attachments else "round_robin"
-            self.exact.add_service(
-                name, vcpu, memory, workload, scenario.model.idle_cpu_percent, algorithm
-            )
+            self.exact.add_service(name, vcpu, memory, workload, idle, algorithm)
         else:
             self.vectorized.add(
-                ServiceFlow(self.ctx, name, vcpu, memory, workload, scenario.model.idle_cpu_percent)
+                ServiceFlow(self.ctx, name, vcpu, memory, workload, idle, algorithm)
             )
         model = scenario.model
         scheduler = ServiceScheduler(

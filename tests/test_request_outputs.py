@@ -79,3 +79,35 @@ def test_no_slo_section_without_slo_and_no_requests_without_workload() -> None:
     assert res.summary.services["web"].slo is None
     plain = simulate(b.scenario(duration=60))
     assert plain.summary.services["web"].requests is None
+
+
+@pytest.mark.parametrize("engine", ["vectorized", "exact"])
+def test_heavy_overload_with_workers_and_a_timeout_drops_and_stays_finite(engine: str) -> None:
+    """Four times more CPU work than one 0.5-vCPU task does (100 req/s × 20 ms = 2 vCPU), 16
+    workers, a 30 s timeout: the queue grows until requests time out. Every latency is finite
+    (the vectorized M/M/k+D formulas once overflowed here) and none exceeds the timeout plus the
+    longest CPU phase a worker can have."""
+    res = simulate(
+        b.scenario(
+            duration=300,
+            services=b.service(desiredCount=1),
+            workload=[
+                {
+                    "service": "web",
+                    "arrivals": {"pattern": "poisson", "rps": 100},
+                    "request": {
+                        "cpuSeconds": {"distribution": "constant", "mean": 0.02},
+                        "timeoutSeconds": 30,
+                    },
+                    "workersPerTask": 16,
+                }
+            ],
+        ),
+        engine=engine,
+    )
+    requests = res.summary.services["web"].requests
+    assert requests is not None
+    assert requests.dropped_by_reason.get("timeout", 0) > 0.5 * requests.total
+    assert requests.p99_latency_ms is not None and math.isfinite(requests.p99_latency_ms)
+    # Waiting ≤ 30 s, then 16 sharing 0.5 vCPU: 0.02 × 16 / 0.5 = 0.64 s (+1.2 % binning).
+    assert requests.p99_latency_ms <= (30_000 + 640 + 1) * 1.0116

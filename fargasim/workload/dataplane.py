@@ -36,6 +36,7 @@ from fargasim.core import Context
 from fargasim.core.distributions import sample_sums
 from fargasim.scenario.schema import WorkloadSpec
 from fargasim.workload.arrivals import ArrivalPattern, build_pattern
+from fargasim.workload.fluid import lindley, lindley_capped
 from fargasim.workload.histogram import LatencyHistogram
 from fargasim.workload.latency import IntArray, LatencyModel
 
@@ -115,6 +116,7 @@ class ServiceFlow:
         memory_mib: float,
         workload: WorkloadSpec | None,
         idle_cpu_percent: float,
+        algorithm: str = "round_robin",
     ) -> None:
         self.name = name
         self.vcpu = vcpu
@@ -135,30 +137,48 @@ class ServiceFlow:
         self.backlog = 0.0
         self.totals = Totals()
         self.latency = LatencyHistogram()  # completed requests (seconds)
+        # ``algorithm``: the target group's routing (round robin without a load balancer).
         self.latency_model = (
-            LatencyModel(workload, vcpu, ctx.rng(f"latency/{name}")) if workload else None
+            LatencyModel(workload, vcpu, ctx.rng(f"latency/{name}"), algorithm)
+            if workload
+            else None
         )
 
     def _latencies(
         self, counts: IntArray, serving_s: FloatArray, dt: FloatArray, backlog: FloatArray
     ) -> None:
-        """Latencies and drops of the ticks' requests (:mod:`fargasim.workload.latency`);
-        ``backlog`` is the fluid backlog (vCPU-seconds) at each tick's start."""
-        assert self.latency_model is not None and self.workload is not None
-        tasks = serving_s / dt
-        capacity_rate = np.maximum(tasks * self.per_task_vcpu, 1e-12)
-        mean_work = max(self.workload.request.cpu_seconds.mean, 1e-12)
-        outcome = self.latency_model.draw(
-            counts,
-            tasks,
-            dt,
-            backlog / capacity_rate,
-            backlog / mean_work / np.maximum(tasks, 1e-12),
-        )
+        """Latencies and drops of the ticks' requests (:mod:`fargasim.workload.latency`).
+
+        The latency model is given the requests and the serving tasks of each tick; it takes the
+        load from the arrival pattern's intensity and keeps its own queue state, so ``backlog``
+        (the fluid CPU backlog, whose per-tick Poisson noise the queueing formulas already
+        describe, and which keeps the work of dropped requests) is not used for latency."""
+        assert self.latency_model is not None
+        del backlog
+        outcome = self.latency_model.draw(counts, serving_s / dt, dt)
         self.latency.add(outcome.latencies)
         self.totals.completed += float(outcome.latencies.size)
         self.totals.dropped_timeout += float(outcome.dropped_timeout)
         self.totals.dropped_queue_full += float(outcome.dropped_queue_full)
+
+    def _backlog_ceilings(self, serving_s: FloatArray, dt: FloatArray) -> FloatArray | None:
+        """Most CPU work (vCPU-seconds) that can be in the tasks at the end of each tick: what the
+        serving tasks do in ``timeoutSeconds`` (older work was given up), and the work of
+        ``workersPerTask + queueLimit`` requests per task; ``None`` when neither bounds it."""
+        assert self.workload is not None
+        timeout = self.workload.request.timeout_seconds
+        limit = self.workload.queue_limit
+        if timeout is None and limit is None:
+            return None
+        tasks = serving_s / dt
+        ceiling = np.full(dt.size, np.inf)
+        if timeout is not None:
+            ceiling = np.minimum(ceiling, timeout * tasks * self.per_task_vcpu)
+        workers = self.workload.workers_per_task
+        if limit is not None and workers is not None:  # unlimited workers: nobody queues
+            mean_work = self.workload.request.cpu_seconds.mean
+            ceiling = np.minimum(ceiling, (workers + limit) * tasks * mean_work)
+        return ceiling
 
     def advance(self, edges: FloatArray) -> None:
         """Process the ticks ``[edges[i], edges[i+1])``."""
@@ -176,7 +196,13 @@ class ServiceFlow:
             counts = np.where(serving_s > 0, arrived, 0)  # no serving task: the ALB returns 503
             work = sample_sums(self.workload.request.cpu_seconds, counts, self.work_rng)
             capacity = serving_s * self.per_task_vcpu
-            backlog = _lindley(self.backlog, work - capacity)
+            ceilings = self._backlog_ceilings(serving_s, dt)
+            if ceilings is None:
+                backlog = lindley(self.backlog, work - capacity)
+            else:  # clients that gave up (timeout, full queue) leave no work behind
+                backlog, _ = lindley_capped(
+                    min(self.backlog, ceilings[0]), work - capacity, ceilings
+                )
             previous = np.concatenate(([self.backlog], backlog[:-1]))
             used_work = previous + work - backlog
             self.backlog = float(backlog[-1])
@@ -197,14 +223,6 @@ class ServiceFlow:
         memory = running_s * self.base_memory + request_memory
         totals.memory_used += float(np.minimum(memory, running_s * self.memory_mib).sum())
         totals.memory_capacity += float((running_s * self.memory_mib).sum())
-
-
-def _lindley(start: float, increments: FloatArray) -> FloatArray:
-    """``b_k = max(0, b_{k−1} + x_k)`` for all ``k`` at once: with ``S_k = Σ_{j≤k} x_j``,
-    ``b_k = S_k − min(−b_0, min_{j≤k} S_j)``."""
-    s = np.cumsum(increments)
-    floor = np.minimum(np.minimum.accumulate(s), -start)
-    return np.maximum(s - floor, 0.0)
 
 
 class DataPlane:

@@ -2,58 +2,410 @@
 
 The exact engine (:mod:`fargasim.workload.exact`) follows every request; the vectorized one
 cannot, so for the requests that arrive in a tick it draws each request's own work and wait and
-applies the steady-state behaviour of the task's queue at that tick's load. Per task (requests
-are split evenly over the serving tasks, as round robin does):
+applies the steady state of one task's queue at that tick's load.
 
-* ``c = min(vCPU, workersPerTask)`` is what a task can run at once; it is ``k = max(1, ⌊c⌋)``
-  servers of speed ``c / k`` (a 0.25-vCPU task is one server at a quarter speed).
-* **Worker-bound tasks** (``workersPerTask ≤ vCPU``: every active request has a whole vCPU) are an
-  M/G/k FCFS queue of slots held ``waitSeconds + cpuSeconds``: a request waits with the Erlang C
-  probability ``C(k, a)`` for an exponential time of rate ``k/E[S] − λ`` (exact for M/M/k), then
-  takes its own wait and work.
-* **CPU-bound tasks** (more workers than vCPUs, or unlimited) share the vCPUs by processor
-  sharing. The number of requests in such a system (each served at ``min(1, c/n)``) is that of
-  an M/M/k birth-death chain whatever the work distribution (the queue is symmetric, hence
-  insensitive), so a request of work ``x`` expects ``E[T | x] = x · s`` with the slowdown
-  ``s = 1 + C(k, a) / (k (1 − ρ))``. A request's latency is its wait plus ``x · s``; the spread of
-  ``T`` given ``x`` is left out, so tail percentiles come out lower than the exact engine's (the
-  agreement tests state by how much).
-* ``a = λ · E[S]`` per task in server units and ``ρ = a / k`` come from the tick's requests and
-  serving task-seconds; ``ρ`` is capped at 0.98 for the formulas, and load beyond capacity
-  builds the fluid backlog of :mod:`fargasim.workload.dataplane`, whose drain time
-  ``backlog / capacity`` every request of the tick also waits.
-* ``timeoutSeconds``: a request whose wait for a slot (Erlang wait plus backlog) exceeds it is
-  dropped. ``queueLimit``: when the backlog per task, in requests, exceeds it, the tick's
-  requests are dropped as ``queueFull``.
+One task
+--------
+* ``c = min(vCPU, workersPerTask)`` is what a task can run at once: ``k = max(1, ⌊c⌋)`` servers
+  of speed ``c/k`` (a 0.25-vCPU task is one server at a quarter speed).
+* **Worker-bound** tasks (``workersPerTask ≤ vCPU``: every active request has a whole vCPU) are
+  ``k`` FIFO slots held ``waitSeconds + cpuSeconds``. **CPU-bound** tasks share their vCPUs by
+  processor sharing among at most ``workersPerTask`` requests (unlimited if unset); the others
+  wait FIFO.
+* The number ``N`` of requests in a task is taken as the birth–death chain of M/M/k — exact
+  for exponential work under any discipline, and for processor sharing the same distribution
+  whatever the work (:func:`queue_state`) — truncated by ``queueLimit`` (M/M/k/K) or, with only
+  ``timeoutSeconds``, by the deterministic patience (M/M/k+D: FIFO waiting with a timeout is the
+  same as turning away an arrival whose virtual wait would reach it). It gives per tick the
+  share of requests turned away (``queueFull`` / ``timeout``), the share that waits for a worker
+  and the distribution of that wait, and the slowdown ``s`` of the CPU phase by Little's law
+  (M/M/1-PS: ``1/(1 − ρ)``; M/M/k-PS: ``1 + C(k, a)/(k(1 − ρ))``). With a queue limit a drawn wait
+  beyond ``timeoutSeconds`` is a timeout too.
+* A processor-sharing request of work ``x`` takes ``x·(1 + (s − 1)·G)``: never less than its own
+  time, with ``G`` a gamma of mean 1 whose spread gives ``T`` the conditional variance of M/M/1-PS
+  (:func:`ps_spread_scv`; the share a request starts with is the chain's, so a CPU phase that is
+  always full, as in overload, adds no spread). Without the spread the p99 of M/M/1-PS at
+  ρ = 0.8 came out at 238 ms against the exact engine's 368 ms; with it, within 1 %.
+
+Arrivals at a task
+------------------
+The load is the arrival pattern's intensity over the tick (:meth:`ArrivalPattern.expected`), not
+the tick's Poisson count, and the data plane's fluid CPU backlog (built by that count's noise) is
+not added: the queueing formulas already describe that noise, and counting it twice made a task
+at ρ = 0.8 79 % slow. A task that serves for part of a tick takes all its requests (as the data
+plane routes them), so the load is spread over at least one task. The load balancer's split
+sets what one task sees:
+
+* ``round_robin`` (also without a load balancer): every n-th request of a Poisson stream, Erlang-n
+  interarrivals (``c_a² = 1/n``; :func:`arrival_scv`). For exponential work GI/M/k is exact with
+  the number found by an arrival geometric of ratio ``σ``, the root of ``σ = A*(kμ(1 − σ))``
+  (:func:`gi_ratio`), so the chain is used at the load ``σ`` instead of ``ρ``. Other work
+  distributions scale the queueing part ``C(k, a)/(1 − ρ)`` (:func:`effective_load`) relative to
+  GI/M/k: FIFO by Allen–Cunneen, ``(c_a² + c_s²)/(c_a² + 1)``; processor sharing by the
+  heavy-traffic ``(c_a² + c_s²)/(1 + c_s²)`` over its exponential value ``(c_a² + 1)/2`` — 1 for
+  Poisson arrivals, where processor sharing is insensitive. Under such arrivals a short request
+  meets the state arrivals see while a long one gets the spare capacity the others leave
+  (``1/(1 − ρ)`` for one server): the slowdown rises with the work, keeping the mean
+  (:meth:`LatencyModel._by_work`).
+* ``weighted_random``: a random split of a Poisson stream is Poisson (``c_a² = 1``).
+* ``least_outstanding_requests`` (join the shortest queue, JSQ): round robin's ``c_a²`` is an
+  upper bound that overestimated the latency by 15 % (ρ = 0.4) to 80 % (ρ = 0.85). JSQ keeps the
+  tasks balanced, so an arrival is taken to join a task holding ``⌊N/n⌋`` of the service's ``N``
+  requests, ``N`` as in the pooled M/M/nk queue: queueing index ``C(nk, nkρ)/(1 − ρⁿ)``
+  (:func:`jsq_index`); worker-bound tasks wait ``Exp(kμ(1 − ρⁿ))`` with probability
+  ``C(nk, nkρ)``.
+* Patterns with ``poisson: false`` (evenly spaced) have ``c_a² = 0`` before the split.
+
+The data plane passes ``algorithm`` (the target group's ``load_balancing.algorithm.type``).
+
+Overload
+--------
+Bounded queues (``queueLimit`` or ``timeoutSeconds`` with limited workers) have a steady state at
+any load: above capacity the chain fills and turns the excess away. An open queue does not: its
+formulas use at most :data:`RHO_CAP`, and in ticks at or above capacity it keeps the queue of the
+last tick below capacity while the excess of the expected work builds a fluid backlog (Lindley's
+recursion on the intensity) whose drain time every request of the tick also waits.
+
+Accuracy
+--------
+``tests/workload/test_engine_agreement.py`` runs both engines on 16 scenarios; with 12 seeds of
+10 minutes each the mean, p50, p95 and p99 agree within ±4 %, with three exceptions.
+``least_outstanding_requests``: +3.5 % mean, +7.6 % p99 for processor sharing; +4.3 % mean,
++5.5 % p50 worker-bound. An off-CPU ``waitSeconds`` phase before the CPU: −3 % (it reorders
+requests, so the CPU sees arrivals closer to Poisson than round robin's). Low-variability work
+behind many round-robin tasks comes out slow, because the heavy-traffic factor for processor sharing
+is loose at moderate load (the exact engine lies between it and Allen–Cunneen's FIFO factor):
+lognormal cv 0.5 over eight tasks at ρ = 0.6, mean +6 %, p95 +9 %, p99 +12 % (over sixteen:
+mean +7 %, p99 +14 %; constant work over three tasks at ρ = 0.67: mean +8 %, p99 +28 %). Drop
+shares agree within 0.002, CPU utilization within 0.2 pp (0.6 pp where timeouts drop requests:
+the fluid CPU model counts their work). CPU-bound tasks with few workers and a long
+``waitSeconds`` ignore that the off-CPU phase holds a worker. The quickstart (a day of diurnal
+traffic with target tracking, 2 to 20 tasks): exact 29.7/23.7/68.4/113.5 ms
+(mean/p50/p95/p99), vectorized 31.1/24.3/73.3/124.5 ms (before these formulas:
+54.3/47.3/108.4/153.1 ms).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from fargasim.core.distributions import sample
-from fargasim.scenario.schema import WorkloadSpec
+from fargasim.scenario.schema import Distribution, WorkloadSpec
+from fargasim.workload.arrivals import build_pattern
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
+#: Open queues (no ``queueLimit``, no ``timeoutSeconds``) have no steady state at or above full
+#: load: their formulas use at most this load, and the excess builds the fluid backlog.
 RHO_CAP = 0.98
+#: The load balancer algorithms (``load_balancing.algorithm.type``); without a target group the
+#: engine routes round robin.
+ALGORITHMS = ("round_robin", "weighted_random", "least_outstanding_requests")
+_LOW_LOAD = 1e-9  # offered load floor (erlangs): keeps Erlang B and the logs finite
+_BISECTIONS = 60
+#: The loads (in ``u = −ln(1 − ρ)``, evenly spaced) at which the GI corrections are tabulated.
+_GRID_U = np.linspace(0.0, -math.log(1e-6), 4097)
+_GRID_RHO = -np.expm1(-_GRID_U)
+#: Loads at and above capacity (bounded queues only), evenly spaced in ``ln ρ`` up to 100.
+_GRID_LOG = np.linspace(math.log(_GRID_RHO[-1]), math.log(100.0), 2049)
+_HERMITE = np.polynomial.hermite.hermgauss(40)  # nodes and weights for lognormal expectations
+
+
+# -- Erlang's formulas ---------------------------------------------------------------------------
+
+
+def erlang_b(servers: int, offered: FloatArray) -> FloatArray:
+    """Erlang B: the probability that all ``servers`` are busy in M/M/``servers``/``servers``
+    with ``offered`` load (erlangs), by the stable recursion ``B_j = a·B_{j−1}/(j + a·B_{j−1})``."""
+    a = np.asarray(offered, dtype=np.float64)
+    b = np.ones_like(a)
+    for j in range(1, servers + 1):
+        b = a * b / (j + a * b)
+    return b
 
 
 def erlang_c(servers: int, offered: FloatArray) -> FloatArray:
     """Erlang C: the probability that an arrival waits in M/M/``servers`` with ``offered`` load
     (erlangs); 1 where the load reaches the servers (computed from Erlang B's recursion)."""
     a = np.asarray(offered, dtype=np.float64)
-    b = np.ones_like(a)
-    for j in range(1, servers + 1):
-        b = a * b / (j + a * b)
+    b = erlang_b(servers, a)
     rho = a / servers
     with np.errstate(divide="ignore", invalid="ignore"):
         c = b / (1.0 - rho * (1.0 - b))
     return np.where(rho < 1.0, c, 1.0)
+
+
+def queueing_index(servers: int, rho: FloatArray) -> FloatArray:
+    """``C(k, kρ)/(1 − ρ)``: the M/M/k mean wait in units of ``1/(kμ)`` — the "queueing part"
+    the GI/G/k approximations scale (∞ at ``ρ ≥ 1``)."""
+    rho = np.asarray(rho, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = erlang_c(servers, servers * rho) / (1.0 - rho)
+    return np.where(rho < 1.0, q, np.inf)
+
+
+# -- arrivals at one task ------------------------------------------------------------------------
+
+
+def scv(dist: Distribution) -> float:
+    """Squared coefficient of variation of a scenario distribution (0 for ``constant``)."""
+    if dist.mean == 0 or dist.distribution == "constant":
+        return 0.0
+    if dist.distribution == "exponential":
+        return 1.0
+    return float(dist.cv) ** 2
+
+
+def arrival_scv(algorithm: str, tasks: FloatArray, base: float = 1.0) -> FloatArray:
+    """The squared coefficient of variation ``c_a²`` of one task's interarrival times when the
+    load balancer splits a stream of interarrival scv ``base`` (1: Poisson; 0: the evenly spaced
+    ``poisson: false`` patterns) over ``tasks`` tasks:
+
+    * ``round_robin``: each task gets every n-th arrival, the sum of n interarrivals: ``base/n``
+      (Poisson: Erlang-n, ``1/n``);
+    * ``weighted_random``: a random thinning with probability ``1/n``: ``1 − (1 − base)/n``
+      (Poisson stays Poisson: 1);
+    * ``least_outstanding_requests`` (join the shortest queue) balances at least as well as
+      round robin: round robin's value, an upper bound (with Poisson arrivals the model uses
+      :func:`jsq_index` instead)."""
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"unknown load balancing algorithm {algorithm!r}")
+    n = np.maximum(np.asarray(tasks, dtype=np.float64), 1.0)
+    if algorithm == "weighted_random":
+        return np.asarray(1.0 - (1.0 - base) / n, dtype=np.float64)
+    return np.asarray(base / n, dtype=np.float64)
+
+
+def jsq_index(servers: int, tasks: FloatArray, rho: FloatArray) -> FloatArray:
+    """The queueing index (``queueing_index``'s units) of one task under join-the-shortest-queue
+    routing over ``n = round(tasks)`` tasks of ``k = servers`` servers each, Poisson arrivals,
+    exponential work: ``C(nk, nkρ)/(1 − ρⁿ)``. JSQ keeps the tasks balanced (state-space
+    collapse; Foschini & Salz 1978), so an arrival is taken to join a task holding ``⌊N/n⌋`` of
+    the service's ``N`` requests, ``N`` distributed as in the pooled M/M/nk queue (geometric of
+    ratio ρ beyond ``nk``, reached with probability ``C(nk, nkρ)``); the index is
+    ``E[(⌊N/n⌋ + 1 − k)⁺]``. ``n = 1`` gives M/M/k's ``C(k, kρ)/(1 − ρ)``."""
+    rho = np.asarray(rho, dtype=np.float64)
+    n = np.maximum(np.rint(np.asarray(tasks, dtype=np.float64)), 1.0)
+    out = np.full_like(rho, np.inf)
+    inside = rho < 1.0
+    for count in np.unique(n[inside]):
+        sel = inside & (n == count)
+        pooled = int(count) * servers
+        c = erlang_c(pooled, pooled * rho[sel])
+        out[sel] = c / -np.expm1(count * np.log(np.maximum(rho[sel], 1e-300)))
+    return out
+
+
+def gi_ratio(rho: FloatArray, ca2: FloatArray) -> FloatArray:
+    """``σ``, the geometric ratio of the number of requests a GI/M/k arrival finds (beyond the
+    servers): the root in (0, 1) of ``σ = A*(kμ(1 − σ))``, with ``A*`` the Laplace transform of
+    a gamma interarrival time of mean ``1/λ`` and scv ``c_a²``, ``A*(s) = (1 + s·c_a²/λ)^(−1/c_a²)``
+    (``e^(−s/λ)`` for ``c_a² = 0``). Erlang-n interarrivals (round robin over n tasks of a Poisson
+    stream) are exactly that gamma; ``c_a² = 1`` gives ``σ = ρ`` (Poisson). Only for ``ρ < 1``
+    (the value is ``ρ`` elsewhere)."""
+    rho = np.asarray(rho, dtype=np.float64)
+    ca2 = np.broadcast_to(np.asarray(ca2, dtype=np.float64), rho.shape)
+    inside = (rho > 0.0) & (rho < 1.0) & (np.abs(ca2 - 1.0) > 1e-12)
+    out: FloatArray = np.array(rho, dtype=np.float64)
+    if not inside.any():
+        return out
+    r, c = rho[inside], ca2[inside]
+    lo, hi = np.zeros_like(r), np.ones_like(r)
+    small = c < 1e-9
+    safe_c = np.where(small, 1.0, c)
+    for _ in range(_BISECTIONS):
+        mid = 0.5 * (lo + hi)
+        x = (1.0 - mid) / r
+        log_a = np.where(small, -x, -np.log1p(x * safe_c) / safe_c)
+        above = log_a > np.log(mid)  # A*(…) > σ: the root lies higher
+        lo = np.where(above, mid, lo)
+        hi = np.where(above, hi, mid)
+    out[inside] = 0.5 * (lo + hi)
+    return out
+
+
+def effective_load(servers: int, rho: FloatArray, factor: FloatArray) -> FloatArray:
+    """The load ``ρ'`` whose M/M/k queueing part is ``factor`` times that at ``rho``:
+    ``queueing_index(k, ρ') = factor · queueing_index(k, ρ)`` (bisection; ``ρ`` where
+    ``factor = 1`` or ``ρ`` is not in (0, 1))."""
+    rho = np.asarray(rho, dtype=np.float64)
+    factor = np.broadcast_to(np.asarray(factor, dtype=np.float64), rho.shape)
+    inside = (rho > 0.0) & (rho < 1.0) & (np.abs(factor - 1.0) > 1e-12)
+    out: FloatArray = np.array(rho, dtype=np.float64)
+    if not inside.any():
+        return out
+    target = factor[inside] * queueing_index(servers, rho[inside])
+    lo, hi = np.zeros(target.size), np.ones(target.size)
+    for _ in range(_BISECTIONS):
+        mid = 0.5 * (lo + hi)
+        above = queueing_index(servers, mid) < target
+        lo = np.where(above, mid, lo)
+        hi = np.where(above, hi, mid)
+    out[inside] = 0.5 * (lo + hi)
+    return out
+
+
+# -- sums of geometric weights, in logs (loads above 1 and long queues never overflow) ----------
+
+
+def log_geo(lr: FloatArray, n: FloatArray | float) -> FloatArray:
+    """``log Σ_{i<n} e^(i·lr)`` (``n`` may be ∞ where ``lr < 0``; −∞ for ``n = 0``)."""
+    lr = np.asarray(lr, dtype=np.float64)
+    n = np.broadcast_to(np.asarray(n, dtype=np.float64), lr.shape)
+    neg = -np.abs(lr)  # the sum of the mirrored weights, then shifted back for lr > 0
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        mirrored = np.log(-np.expm1(n * neg)) - np.log(-np.expm1(neg))
+        shift = np.where(lr > 0.0, (n - 1.0) * lr, 0.0)
+        out = np.where(lr == 0.0, np.log(n), mirrored + shift)
+    return np.asarray(np.where(n <= 0.0, -np.inf, out), dtype=np.float64)
+
+
+def geo_mean(lr: FloatArray, n: FloatArray | float) -> FloatArray:
+    """The mean index ``Σ i·e^(i·lr) / Σ e^(i·lr)`` over ``0 ≤ i < n``."""
+    lr = np.asarray(lr, dtype=np.float64)
+    n = np.broadcast_to(np.asarray(n, dtype=np.float64), lr.shape)
+    x = np.abs(lr)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        tail = np.where(np.isinf(n), 0.0, n / np.expm1(n * x))
+        low = 1.0 / np.expm1(x) - tail  # the mean for the decreasing weights e^(−i·|lr|)
+        low = np.where(n * x < 1e-3, (n - 1.0) / 2.0 - (n * n - 1.0) * x / 12.0, low)
+        out = np.where(lr > 0.0, n - 1.0 - low, low)
+    return np.asarray(np.where(n <= 0.0, 0.0, out), dtype=np.float64)
+
+
+def geo_var(lr: FloatArray, n: FloatArray | float) -> FloatArray:
+    """The variance of the index ``i`` under the weights ``e^(i·lr)``, ``0 ≤ i < n``:
+    ``r/(1−r)² − n²rⁿ/(1−rⁿ)²`` with ``r = e^(−|lr|)`` (the same for ``±lr``)."""
+    lr = np.asarray(lr, dtype=np.float64)
+    n = np.broadcast_to(np.asarray(n, dtype=np.float64), lr.shape)
+    x = np.abs(lr)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        tail = np.where(np.isinf(n), 0.0, n * n * np.exp(-n * x) / np.expm1(-n * x) ** 2)
+        out = np.exp(-x) / np.expm1(-x) ** 2 - tail
+        out = np.where(n * x < 1e-3, (n * n - 1.0) / 12.0, out)
+    return np.asarray(np.where(n <= 0.0, 0.0, np.maximum(out, 0.0)), dtype=np.float64)
+
+
+def log_integral(beta: FloatArray, theta: float) -> FloatArray:
+    """``log ∫_0^θ e^(β·v) dv`` (θ may be ∞ where ``β < 0``)."""
+    beta = np.asarray(beta, dtype=np.float64)
+    x = np.abs(beta)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        mirrored = np.log(-np.expm1(-x * theta)) - np.log(x)
+        out = np.where(beta > 0.0, beta * theta + mirrored, mirrored)
+        out = np.where(x * theta < 1e-9, math.log(theta) + beta * theta / 2.0, out)
+    return np.asarray(out, dtype=np.float64)
+
+
+# -- the queue of one task in steady state -------------------------------------------------------
+
+
+@dataclass
+class QueueState:
+    """One task's queue in steady state at each tick's load (arrays over ticks).
+
+    ``p_block``: the share of arrivals turned away (the queue is full, or they would wait
+    longer than ``timeoutSeconds``); ``p_queue``: the share that waits for a worker and gets one;
+    ``slowdown``: ``E[time in the CPU phase]`` over the request's own CPU time (processor
+    sharing; 1 when worker-bound)."""
+
+    p_block: FloatArray
+    p_queue: FloatArray
+    slowdown: FloatArray
+    lr: FloatArray  # log of the load the formulas use (the geometric ratio of the queue)
+    share_scv: FloatArray  # scv of max(1, (requests on CPU with it)/k) when a request starts
+    beta: FloatArray  # a queued request waits Exp(−β·kμ) in an open queue (β = ρ − 1)
+
+
+def _logsumexp(*terms: FloatArray) -> FloatArray:
+    stacked = np.stack(terms)
+    top = np.max(stacked, axis=0)
+    top = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(divide="ignore"):
+        return np.asarray(top + np.log(np.exp(stacked - top).sum(axis=0)), dtype=np.float64)
+
+
+def queue_state(
+    servers: int, workers: float, places: float, theta: float, rho: FloatArray
+) -> QueueState:
+    """The birth–death chain of the number ``N`` of requests in one task: arrivals at rate
+    ``λ = ρkμ``, departures at ``min(N, k)·μ`` (``k = servers``; with exponential work this is the
+    exact engine's task for any discipline, and for unlimited processor sharing its distribution
+    is the same whatever the work distribution). At most ``workers`` requests hold a worker (they
+    share the CPU); the others wait first in, first out:
+
+    * ``places < ∞`` (``queueLimit``): ``N ≤ workers + places``; an arrival finding ``N`` at the
+      limit is turned away (M/M/k/K: ``π_n ∝ aⁿ/n!`` up to ``k``, ``ρ^(n−k)`` beyond);
+    * ``theta = kμ·timeoutSeconds < ∞`` (with ``places = ∞``): FIFO waiting with a deterministic
+      patience is the same as turning away an arrival whose virtual wait ``V`` would reach the
+      timeout; ``V`` has density ``λ·π_(w−1)·e^((λ − kμ)v)`` below it (M/M/k+D);
+    * both ∞: the open M/M/k queue (``ρ < 1`` required).
+
+    Computed in logs relative to ``π_k``, so any load and queue length is finite."""
+    rho = np.asarray(rho, dtype=np.float64)
+    k = servers
+    a = np.maximum(k * rho, _LOW_LOAD)
+    rho = a / k
+    lr = np.log(rho)
+    b = erlang_b(k, a)
+    # States below k: mass (1 − B)/B relative to π_k, mean number (a(1 − B) − kB)/(1 − B).
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lm_low = np.log1p(-b) - np.log(b)
+        mean_low = np.where(b < 1.0, (a * (1.0 - b) - k * b) / (1.0 - b), 0.0)
+    free = workers - k  # states k .. workers−1 start at once
+    lm_free = log_geo(lr, free)
+    mean_free = k + geo_mean(lr, free)
+    lm_queue = np.full_like(rho, -np.inf)
+    lm_top = np.full_like(rho, -np.inf)
+    if math.isfinite(workers):
+        if math.isfinite(places):
+            lm_queue = free * lr + log_geo(lr, places)
+            lm_top = (free + places) * lr
+        else:
+            # π_(w−1) relative to π_k: ρ^(w−1−k), or π_(k−1)/π_k = k/a when w = k.
+            log_p = (free - 1.0) * lr if free >= 1 else np.log(k / a)
+            beta = rho - 1.0
+            lm_queue = lr + log_p + log_integral(beta, theta)
+            with np.errstate(invalid="ignore"):
+                lm_top = np.where(
+                    np.isinf(theta) & (beta < 0.0), -np.inf, lr + log_p + beta * theta
+                )
+    log_z = _logsumexp(lm_low, lm_free, lm_queue, lm_top)
+    p_low, p_free = np.exp(lm_low - log_z), np.exp(lm_free - log_z)
+    p_queue, p_block = np.exp(lm_queue - log_z), np.exp(lm_top - log_z)
+    held = workers if math.isfinite(workers) else 0.0
+    in_cpu = p_low * mean_low + p_free * mean_free + (p_queue + p_block) * held
+    served = np.maximum(1.0 - p_block, 1e-300)
+    slowdown = np.maximum(in_cpu / (a * served), 1.0)
+    # The share a request starts with: 1 below k requests, (n+1)/k with n = k..w−1 others, w/k
+    # after waiting for a worker (the queue's requests are served with w on the CPU).
+    d_free = (k + 1.0 + geo_mean(lr, free)) / k
+    var_free = geo_var(lr, free) / k**2
+    full = held / k if math.isfinite(workers) else 0.0
+    e1 = (p_low + p_free * d_free + p_queue * full) / served
+    e2 = (p_low + p_free * (var_free + d_free**2) + p_queue * full**2) / served
+    share_scv = np.maximum(e2 / np.maximum(e1, 1e-300) ** 2 - 1.0, 0.0)
+    return QueueState(p_block, p_queue, slowdown, lr, share_scv, rho - 1.0)
+
+
+def ps_spread_scv(short_scv: FloatArray, y: FloatArray) -> FloatArray:
+    """The squared coefficient of variation of a processor-sharing request's time given its
+    work. M/M/1-PS has ``Var[T | x] = 2ρx/(1−ρ)³ − 2ρ(1 − e^(−(1−ρ)x))/(1−ρ)⁴`` (x in mean service
+    times; Coffman, Muntz & Trotter 1970), i.e. ``scv = 2ρ·(y − 1 + e^(−y))/y²`` with
+    ``y = (1 − ρ)x = x/s``: ``ρ`` for a short request (the scv of the share it starts with, one over
+    1 + the geometric number it finds), falling as ``2ρ/y`` for a long one, which sees the load
+    average out. In general ``ρ`` is replaced by ``short_scv``, the scv of the share a request
+    starts with (:attr:`QueueState.share_scv`: ``ρ`` for M/M/1-PS, 0 when the CPU phase is always
+    full), and ``y = x/(s·E[S])`` for the slowdown ``s``."""
+    y = np.maximum(np.asarray(y, dtype=np.float64), 1e-12)
+    with np.errstate(invalid="ignore"):
+        h = np.where(y < 1e-4, 0.5 - y / 6.0, (y - 1.0 + np.exp(-y)) / (y * y))
+    return np.asarray(2.0 * np.asarray(short_scv) * h, dtype=np.float64)
 
 
 @dataclass
@@ -67,11 +419,26 @@ class TickLatencies:
 
 
 class LatencyModel:
-    """Draws the latency of every request of a window of ticks (module docstring)."""
+    """Draws the latency of every request of a window of ticks (module docstring).
 
-    def __init__(self, workload: WorkloadSpec, vcpu: float, rng: np.random.Generator) -> None:
+    ``algorithm``: the target group's ``load_balancing.algorithm.type`` (``round_robin`` without a
+    load balancer). The model keeps its own clock (ticks are drawn in order from time 0, as the
+    data plane advances) to evaluate the arrival pattern's intensity."""
+
+    def __init__(
+        self,
+        workload: WorkloadSpec,
+        vcpu: float,
+        rng: np.random.Generator,
+        algorithm: str = "round_robin",
+    ) -> None:
+        if algorithm not in ALGORITHMS:
+            raise ValueError(f"unknown load balancing algorithm {algorithm!r}")
         self.workload = workload
         self.rng = rng
+        self.algorithm = algorithm
+        self.pattern = build_pattern(workload.arrivals)
+        self.base_scv = 1.0 if getattr(self.pattern, "poisson", True) else 0.0
         workers = workload.workers_per_task
         capacity = min(vcpu, float(workers)) if workers else vcpu
         self.servers = max(1, int(np.floor(capacity + 1e-9)))
@@ -80,18 +447,205 @@ class LatencyModel:
         request = workload.request
         self.mean_work = request.cpu_seconds.mean
         self.mean_wait = request.wait_seconds.mean if request.wait_seconds is not None else 0.0
+        work_var = scv(request.cpu_seconds) * self.mean_work**2
+        if self.worker_bound:
+            hold = self.mean_wait + self.mean_work
+            wait_var = (
+                scv(request.wait_seconds) * self.mean_wait**2
+                if request.wait_seconds is not None
+                else 0.0
+            )
+            self.service_time = hold  # of one server (a worker slot)
+            self.service_scv = (work_var + wait_var) / hold**2 if hold > 0 else 1.0
+            self.workers = float(self.servers)
+        else:
+            self.service_time = self.mean_work / self.speed
+            self.service_scv = work_var / self.mean_work**2 if self.mean_work > 0 else 1.0
+            self.workers = float(workers) if workers is not None else math.inf
+        self.rate = self.servers / max(self.service_time, 1e-12)  # kμ: requests/s per task
+        limit = workload.queue_limit
+        timeout = request.timeout_seconds
+        self.places = math.inf
+        self.theta = math.inf
+        self.timeout_by_wait = False  # drop drawn waits above the timeout (queueLimit mode)
+        if math.isfinite(self.workers):
+            theta = self.rate * timeout if timeout is not None else math.inf
+            if limit is not None and limit < theta:
+                self.places = float(limit)
+                self.timeout_by_wait = timeout is not None
+            else:
+                self.theta = theta
+        self.bounded = math.isfinite(self.places) or math.isfinite(self.theta)
+        self.jsq = algorithm == "least_outstanding_requests" and self.base_scv == 1.0
+        # Requests of different work see different loads only when arrivals are not Poisson and
+        # the routing ignores the tasks' state (JSQ steers new requests away from a long one).
+        poisson = algorithm == "weighted_random" and self.base_scv == 1.0
+        self.long_run = not (self.worker_bound or self.jsq or poisson)
+        self.clock = 0.0
+        self.backlog = 0.0  # open queues: requests beyond the steady state (the fluid excess)
+        self.last_below = 0.0  # open queues: the load of the last tick below capacity
+        self._tables: dict[float, FloatArray] = {}  # task count → _used on _GRID_RHO
+        self._state_tables: tuple[QueueState, QueueState] | None = None
 
-    def draw(
-        self,
-        counts: IntArray,
-        tasks: FloatArray,
-        dt: FloatArray,
-        backlog_wait: FloatArray,
-        backlog_per_task: FloatArray,
-    ) -> TickLatencies:
-        """``counts``: requests served per tick; ``tasks``: mean serving tasks per tick;
-        ``backlog_wait``: seconds to drain the fluid backlog at each tick's start;
-        ``backlog_per_task``: that backlog in requests per task."""
+    def _used(self, rho: FloatArray, tasks: FloatArray) -> FloatArray:
+        """The load of the M/M/k chain that stands for one task's actual arrivals and work at
+        load ``rho < 1`` with ``tasks`` serving tasks (the GI/G/k corrections)."""
+        k = self.servers
+        cs2 = self.service_scv
+        if self.jsq:
+            # Join the shortest queue: balanced tasks (jsq_index), relative to M/M/k; FIFO's
+            # work variability by Allen–Cunneen, processor sharing's taken as insensitive.
+            with np.errstate(divide="ignore", invalid="ignore"):
+                factor = jsq_index(k, tasks, rho) / queueing_index(k, rho)
+            factor = np.where(np.isfinite(factor), factor, 1.0)
+            if self.worker_bound:
+                factor = factor * (1.0 + cs2) / 2.0
+            return effective_load(k, rho, factor)
+        ca2 = arrival_scv(self.algorithm, tasks, self.base_scv)
+        sigma = gi_ratio(rho, ca2)
+        if self.worker_bound:  # FIFO: Allen–Cunneen, relative to GI/M/k
+            factor = (ca2 + cs2) / (ca2 + 1.0)
+        else:  # processor sharing: heavy traffic's (c_a² + c_s²)/(1 + c_s²), relative to GI/M/k
+            factor = 2.0 * (ca2 + cs2) / ((1.0 + cs2) * (1.0 + ca2))
+        return effective_load(k, sigma, factor)
+
+    def _loads(self, tasks: FloatArray, arrival_rate: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Per tick: the load ``ρ`` of one task the formulas start from (for open queues at most
+        :data:`RHO_CAP`, and in overload that of the last tick below capacity), and the load of
+        the M/M/k chain that stands for the actual arrivals and work (:meth:`_used`, tabulated
+        per task count on :data:`_GRID_U` and interpolated; above capacity: ``ρ``)."""
+        rho = arrival_rate / np.maximum(tasks, 1e-12) / self.rate
+        if not self.bounded:
+            # An open queue has no steady state at or above capacity: there the fluid backlog
+            # grows, on top of the queue the overload started from (the last tick below
+            # capacity's; a short overload never reaches the capped steady state).
+            below = rho < 1.0
+            last = np.maximum.accumulate(np.where(below, np.arange(rho.size), -1))
+            rho = np.where(last >= 0, rho[np.maximum(last, 0)], self.last_below)
+            self.last_below = float(rho[-1])
+            rho = np.minimum(rho, RHO_CAP)
+        used = rho.copy()
+        count = np.round(np.maximum(tasks, 1.0), 2)
+        tabled = rho < _GRID_RHO[-1]
+        for n in np.unique(count[tabled]):
+            table = self._tables.get(float(n))
+            if table is None:
+                table = self._tables[float(n)] = self._used(_GRID_RHO, np.full(_GRID_RHO.size, n))
+            sel = tabled & (count == n)
+            used[sel] = np.interp(-np.log1p(-rho[sel]), _GRID_U, table)
+        near = ~tabled & (rho < 1.0)
+        if near.any():
+            used[near] = self._used(rho[near], count[near])
+        return rho, used
+
+    def _state(self, used: FloatArray) -> QueueState:
+        """:func:`queue_state` at the loads ``used``, interpolated in tables built on the first
+        call (the state depends on nothing else): in ``−ln(1 − ρ)`` below capacity, in ``ln ρ``
+        above it; computed directly beyond the tables."""
+        if self._state_tables is None:
+            # Open queues never get a load at or above capacity (RHO_CAP).
+            grids = (_GRID_RHO, np.exp(_GRID_LOG) if self.bounded else _GRID_RHO[-1:])
+            low, high = (
+                queue_state(self.servers, self.workers, self.places, self.theta, grid)
+                for grid in grids
+            )
+            self._state_tables = (low, high)
+        low, high = self._state_tables
+        used = np.asarray(used, dtype=np.float64)
+        below = used < _GRID_RHO[-1]
+        beyond = used > 100.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = np.where(below, -np.log1p(-np.minimum(used, _GRID_RHO[-1])), np.log(used))
+
+        def field(name: str) -> FloatArray:
+            return np.where(  # type: ignore[no-any-return]
+                below,
+                np.interp(x, _GRID_U, getattr(low, name)),
+                np.interp(x, _GRID_LOG[: getattr(high, name).size], getattr(high, name)),
+            )
+
+        rho = np.maximum(used, _LOW_LOAD / self.servers)
+        state = QueueState(
+            field("p_block"),
+            field("p_queue"),
+            field("slowdown"),
+            np.log(rho),
+            field("share_scv"),
+            rho - 1.0,
+        )
+        if beyond.any():
+            exact = queue_state(self.servers, self.workers, self.places, self.theta, used[beyond])
+            for name in ("p_block", "p_queue", "slowdown", "share_scv"):
+                getattr(state, name)[beyond] = getattr(exact, name)
+        return state
+
+    def _by_work(
+        self, own: FloatArray, tick: IntArray, mean: FloatArray, long: FloatArray
+    ) -> FloatArray:
+        """The slowdown of each request of own time ``own`` in tick ``tick`` when short
+        requests see the arrival-epoch slowdown and long ones the long-run one. Per tick, ``mean``
+        is the chain's slowdown (the mean, by Little) and ``long`` the Poisson chain's at the
+        actual load: ``s(x) = mean + (long − mean)·(g(x) − E[x·g(x)]/E[x])`` with
+        ``g(x) = 1 − ψ(x/τ)``, ``ψ(y) = (1 − e^(−y))/y`` (the share relaxing as ``e^(−t/τ)`` over
+        the attained time), ``τ = E[S]·long`` (the scale of :func:`ps_spread_scv`); subtracting
+        the work-weighted mean of ``g`` keeps ``E[x·s(x)] = E[S]·mean``. Against the exact engine
+        (four round-robin tasks, ρ = 0.8, exponential work) it gives +4 % and +9 % over the mean
+        slowdown at x = 3 and 4.4·E[S], as measured."""
+        m = self.service_time
+        z = 1.0 / long  # E[S]/τ, per tick
+        dist = self.workload.request.cpu_seconds
+        if dist.distribution == "exponential":
+            laplace = 1.0 / (1.0 + z)  # E[e^(−x/τ)]
+        elif self.service_scv == 0.0:
+            laplace = np.exp(-z)
+        else:
+            sigma = math.sqrt(math.log1p(self.service_scv))
+            nodes = np.exp(sigma * math.sqrt(2.0) * _HERMITE[0] - sigma**2 / 2.0)
+            laplace = np.exp(-np.multiply.outer(z, nodes)) @ _HERMITE[1] / math.sqrt(math.pi)
+        weighted = 1.0 - (1.0 - laplace) / z  # E[x·g(x)]/E[x]
+        y = own / (m * long[tick])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            g = np.where(y < 1e-8, y / 2.0, 1.0 + np.expm1(-y) / y)
+        slowdown = mean[tick] + (long - mean)[tick] * (g - weighted[tick])
+        return np.asarray(slowdown, dtype=np.float64)
+
+    def draw(self, counts: IntArray, tasks: FloatArray, dt: FloatArray) -> TickLatencies:
+        """``counts``: requests served per tick; ``tasks``: mean serving tasks per tick; ``dt``:
+        the ticks' lengths (the ticks follow the previous call's)."""
+        edges = self.clock + np.concatenate(([0.0], np.cumsum(dt)))
+        self.clock = float(edges[-1])
+        serving = tasks > 0
+        # A task that serves part of a tick still takes all of the tick's requests (the data
+        # plane routes a tick's requests to the tasks that served in it), and targets all in slow
+        # start still share every request: at least one task's worth.
+        tasks = np.where(serving, np.maximum(tasks, 1.0), 0.0)
+        expected = np.where(serving, self.pattern.expected(edges[:-1], edges[1:]), 0.0)
+        arrival_rate = np.maximum(expected, 0.0) / dt
+        rho, used = self._loads(tasks, arrival_rate)
+        state = self._state(used)
+        if self.jsq and self.worker_bound and not self.bounded:
+            # Balanced JSQ (jsq_index): a request waits when the pooled M/M/nk queue has every
+            # server busy, for as many departures of its task as the geometric (ratio ρⁿ)
+            # number of rounds of requests ahead: Exp(kμ(1 − ρⁿ)), stretched by Allen–Cunneen.
+            rounded = np.maximum(np.rint(tasks), 1.0)
+            for count in np.unique(rounded):
+                sel = rounded == count
+                pooled = int(count) * self.servers
+                state.p_queue[sel] = erlang_c(pooled, pooled * rho[sel])
+                stretch = (1.0 + self.service_scv) / 2.0
+                state.beta[sel] = np.expm1(count * np.log(np.maximum(rho[sel], 1e-300))) / stretch
+        # Open queues: the fluid excess of the expected load over capacity (Lindley).
+        capacity = np.where(serving, tasks * self.rate, 0.0)
+        fluid_wait = np.zeros_like(dt)
+        if not self.bounded:
+            s = np.cumsum((arrival_rate - capacity) * dt)
+            floor = np.minimum(np.minimum.accumulate(s), -self.backlog)
+            after = np.maximum(s - floor, 0.0)
+            before = np.concatenate(([self.backlog], after[:-1]))
+            self.backlog = float(after[-1])
+            fluid_wait = np.where(
+                serving, 0.5 * (before + after) / np.maximum(capacity, 1e-12), 0.0
+            )
         n = int(counts.sum())
         if n == 0:
             return TickLatencies(np.zeros(0), 0, 0)
@@ -103,35 +657,69 @@ class LatencyModel:
             if request.wait_seconds is not None
             else np.zeros(n)
         )
-        safe_tasks = np.maximum(tasks, 1e-12)
-        rate = counts / dt / safe_tasks  # requests per second per task
-        k = self.servers
-        dropped_full = np.zeros(n, dtype=bool)
-        limit = self.workload.queue_limit
-        if limit is not None:
-            dropped_full = (backlog_per_task > limit)[tick]
+        u = self.rng.random(n)
+        p_block = state.p_block[tick]
+        blocked = u < p_block
+        queued = ~blocked & (u < p_block + state.p_queue[tick])
+        slot_wait = np.zeros(n)
+        m = int(queued.sum())
+        if m:
+            which = tick[queued]
+            v = self.rng.random(m)
+            rate = self.rate
+            if math.isfinite(self.places):
+                lr = state.lr[which]
+                places = self.places
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    x = np.abs(lr)
+                    j = np.floor(np.log1p(v * np.expm1(-places * x)) / -x)
+                    j = np.where(places * x < 1e-9, np.floor(v * places), j)
+                j = np.clip(j, 0.0, places - 1.0)
+                j = np.where(lr > 0.0, places - 1.0 - j, j)
+                slot_wait[queued] = self.rng.gamma(j + 1.0) / rate
+            else:
+                beta = state.beta[which]
+                theta = self.theta
+                z = beta * theta
+                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                    # log1p(v·expm1(z))/β, written for z > 0 as θ + log(v + (1 − v)e^(−z))/β so
+                    # that a heavily overloaded queue (large z) stays finite.
+                    grows = theta + np.log(v + (1.0 - v) * np.exp(-np.maximum(z, 0.0))) / beta
+                    shrinks = np.log1p(v * np.expm1(np.minimum(z, 0.0))) / beta
+                    t = np.where(z > 0.0, grows, shrinks)
+                    t = np.where(np.abs(z) < 1e-9, v * theta, t)
+                slot_wait[queued] = t / rate
+        slot_wait = slot_wait + fluid_wait[tick]
         if self.worker_bound:
-            hold = self.mean_wait + self.mean_work
-            offered = np.minimum(rate * hold, RHO_CAP * k)
-            waits_p = erlang_c(k, offered)
-            drain = np.maximum(k / max(hold, 1e-12) - offered / max(hold, 1e-12), 1e-12)
-            queued = self.rng.random(n) < waits_p[tick]
-            slot_wait = np.where(queued, self.rng.exponential(1.0, n) / drain[tick], 0.0)
-            slot_wait = slot_wait + backlog_wait[tick]
             latency = slot_wait + wait + work
         else:
-            offered = np.minimum(rate * self.mean_work / self.speed, RHO_CAP * k)
-            rho = offered / k
-            slowdown = 1.0 + erlang_c(k, offered) / (k * (1.0 - rho))
-            slot_wait = backlog_wait[tick]
-            latency = slot_wait + wait + work / self.speed * slowdown[tick]
+            own = work / self.speed
+            if self.long_run:
+                long = self._state(rho).slowdown
+                slowdown = self._by_work(own, tick, state.slowdown, long)
+            else:
+                slowdown = state.slowdown[tick]
+            y = own / (self.service_time * slowdown)
+            # T = x·(1 + (s − 1)·G): never below the request's own time, and a gamma G of mean 1
+            # whose scv gives T the variance of ps_spread_scv (shape < 1: most requests share
+            # little, a few a lot).
+            extra = slowdown - 1.0
+            spread = (
+                ps_spread_scv(state.share_scv[tick], y) * (slowdown / np.maximum(extra, 1e-12)) ** 2
+            )
+            spread = np.clip(spread, 1e-9, 1e9)
+            share = np.where(extra > 1e-9, self.rng.gamma(1.0 / spread, spread), 0.0)
+            latency = slot_wait + wait + own * (1.0 + extra * share)
         timeout = request.timeout_seconds
-        dropped_time = (
-            (slot_wait > timeout) & ~dropped_full if timeout is not None else np.zeros(n, bool)
-        )
-        keep = ~(dropped_full | dropped_time)
+        if self.timeout_by_wait and timeout is not None:
+            late = ~blocked & (slot_wait > timeout)
+        else:
+            late = np.zeros(n, dtype=bool)
+        full = blocked & math.isfinite(self.places)
+        timed_out = (blocked & ~full) | late
+        keep = ~(full | timed_out)
         return TickLatencies(
             np.asarray(latency[keep], dtype=np.float64),
-            int(dropped_time.sum()),
-            int(dropped_full.sum()),
+            int(timed_out.sum()),
+            int(full.sum()),
         )

@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 from fargasim.core import Context
 from fargasim.engine import simulate
 from fargasim.scenario.schema import WorkloadSpec
-from fargasim.workload.dataplane import DataPlane, ServiceFlow, _lindley, _StepLog
+from fargasim.workload.dataplane import DataPlane, ServiceFlow, _StepLog
+from fargasim.workload.fluid import lindley as _lindley
 from tests import builders as b
 
 # -- Lindley's recursion -------------------------------------------------------------------
