@@ -206,6 +206,14 @@ def _share(part: object, total: object) -> str:
     return f"{100 * p / t:.1f}%"
 
 
+def _drop_share(requests: Mapping[str, Any]) -> str:
+    """Dropped requests over all requests, to 0.01 % (drops are usually rare)."""
+    dropped, total = _number(requests.get("dropped")), _number(requests.get("total"))
+    if dropped is None or total is None or total == 0:
+        return "—"
+    return f"{100 * dropped / total:.2f}%"
+
+
 def _duration(seconds: float) -> str:
     if seconds >= 60:
         seconds = float(round(seconds))
@@ -315,6 +323,12 @@ def _summary(data: ReportData) -> str:
     service_rows = []
     for name in _services_in_order(data):
         stats = _mapping(services.get(name))
+        requests = _mapping(stats.get("requests"))
+        p99 = _number(requests.get("p99LatencyMs"))
+        slo = _mapping(stats.get("slo"))
+        p99_text = "—" if p99 is None else f"{_decimal(p99, 0)} ms"
+        if slo:
+            p99_text += " · SLO met" if slo.get("met") else " · SLO missed"
         service_rows.append(
             (
                 escape(name),
@@ -322,6 +336,8 @@ def _summary(data: ReportData) -> str:
                 _count(stats.get("peakRunning")),
                 _decimal(stats.get("meanRunning"), 2),
                 _decimal(stats.get("taskHours"), 1),
+                escape(p99_text),
+                _drop_share(requests),
                 _usd(by_service.get(name), total),
                 _share(by_service.get(name), total),
             )
@@ -333,6 +349,8 @@ def _summary(data: ReportData) -> str:
             ("Peak running", "num"),
             ("Mean running", "num"),
             ("Task-hours", "num"),
+            ("p99 latency", "num"),
+            ("Dropped", "num"),
             ("Cost", "num"),
             ("Share of cost", "num"),
         ],

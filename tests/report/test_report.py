@@ -216,3 +216,18 @@ def test_platform_panels_show_stop_codes_deployments_and_peak_vcpu(tmp_path: Pat
     assert '<td class="">TerminationNotice</td>' in page or ">TerminationNotice<" in page
     assert ">ecs-svc/2<" in page and ">FAILED<" in page and ">5m<" in page and ">7m<" in page
     assert ">ecs-svc/9<" not in page  # worker only had its first deployment
+
+
+def test_services_table_shows_p99_drops_and_the_slo_verdict(tmp_path: Path) -> None:
+    """summary.json's per-service requests and slo reach the Services table: p99 rounded to the
+    millisecond, the dropped share to 0.01 % (3 of 20 000 = 0.015 % → 0.01 % or 0.02 %)."""
+    root = make_results(tmp_path / "r")
+    summary = json.loads((root / "summary.json").read_text(encoding="utf-8"))
+    summary["services"]["web"]["requests"] = {
+        "total": 20000, "completed": 19997, "dropped": 3, "p99LatencyMs": 123.4,
+    }  # fmt: skip
+    summary["services"]["web"]["slo"] = {"p99LatencyMs": 100, "met": False}
+    (root / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    page = write_report(root).read_text(encoding="utf-8")
+    assert "p99 latency" in page and "123 ms · SLO missed" in page
+    assert ">0.01%<" in page or ">0.02%<" in page
