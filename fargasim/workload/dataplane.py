@@ -75,6 +75,14 @@ class Totals:
         )
 
 
+def base_memory_mib(workload: WorkloadSpec | None, memory_mib: float) -> float:
+    """Memory a task uses with no request in it: ``baseMemoryMiB`` (at most the task's), else a
+    quarter of the task's memory (an assumption)."""
+    if workload is not None and workload.base_memory_mib is not None:
+        return min(workload.base_memory_mib, memory_mib)
+    return 0.25 * memory_mib
+
+
 @dataclass
 class _StepLog:
     """A step function of time (task counts), integrated lazily."""
@@ -128,10 +136,7 @@ class ServiceFlow:
         self.work_rng = ctx.rng(f"requests/{name}")
         workers = workload.workers_per_task if workload and workload.workers_per_task else None
         self.per_task_vcpu = min(vcpu, float(workers)) if workers else vcpu
-        if workload is not None and workload.base_memory_mib is not None:
-            self.base_memory = min(workload.base_memory_mib, memory_mib)
-        else:
-            self.base_memory = 0.25 * memory_mib
+        self.base_memory = base_memory_mib(workload, memory_mib)
         self.serving = _StepLog()
         self.running = _StepLog()
         self.backlog = 0.0

@@ -90,7 +90,7 @@ from fargasim.core import Context
 from fargasim.core.distributions import sample
 from fargasim.scenario.schema import WorkloadSpec
 from fargasim.workload.arrivals import ArrivalPattern, build_pattern
-from fargasim.workload.dataplane import Totals
+from fargasim.workload.dataplane import Totals, base_memory_mib
 from fargasim.workload.histogram import LatencyHistogram
 from fargasim.workload.plane import TaskPhase
 
@@ -233,10 +233,7 @@ class ExactFlow:
         self.workload = workload
         self.algorithm = algorithm
         self.idle_fraction = idle_cpu_percent / 100.0
-        if workload is not None and workload.base_memory_mib is not None:
-            self.base_memory = min(workload.base_memory_mib, memory_mib)
-        else:
-            self.base_memory = 0.25 * memory_mib
+        self.base_memory = base_memory_mib(workload, memory_mib)
         self.totals = Totals()
         self._latency = LatencyHistogram()
         self._pending: list[float] = []  # latencies not yet added to the histogram
