@@ -22,8 +22,14 @@ import simpy
 
 from fargasim.core import Context, Phase
 from fargasim.ecs.limits import AccountLimits
-from fargasim.ecs.placement import SubnetPool
+from fargasim.ecs.placement import Subnet, SubnetPool
 from fargasim.scenario.schema import AccountSpec
+
+#: ECS's reason when Fargate Spot has no capacity (§7.3).
+SPOT_CAPACITY_REASON = (
+    "Capacity is unavailable at this time. Please try again later or in a different "
+    "availability zone."
+)
 
 
 class _Windows:
@@ -69,6 +75,28 @@ class FargatePlatform:
 
     def spot_available(self, availability_zone: str) -> bool:
         return not self._spot_outages.active(availability_zone, self.ctx.now)
+
+    def can_place(self, subnet: Subnet, provider: str) -> bool:
+        """Can a task of ``provider`` go to ``subnet`` now: a free IP (§5.4), its AZ not
+        impaired, and for Spot, Spot capacity there (§7.3)."""
+        return (
+            subnet.free_ips > 0
+            and self.az_available(subnet.availability_zone)
+            and (provider != "FARGATE_SPOT" or self.spot_available(subnet.availability_zone))
+        )
+
+    def unplaceable_reason(self, subnet_ids: list[str], owner: str) -> str:
+        """Why no subnet of ``subnet_ids`` can take a task (when :meth:`can_place` says none
+        can); ``owner`` names whose subnets they are, e.g. "the service (subnet-a)"."""
+        with_ips = [self.pool[sid] for sid in subnet_ids if self.pool[sid].free_ips > 0]
+        if not with_ips:
+            return f"no subnet of {owner} has a free IP address."
+        if not any(self.az_available(s.availability_zone) for s in with_ips):
+            zones = sorted({s.availability_zone for s in with_ips})
+            return (
+                f"the Availability Zones with free IP addresses ({', '.join(zones)}) are impaired."
+            )
+        return SPOT_CAPACITY_REASON
 
     def pull_fails(self, service: str) -> bool:
         """Is an ``imagePullFailure`` window open for ``service`` now?"""

@@ -70,11 +70,6 @@ Launcher = Callable[["ServiceScheduler", Task], None]
 TaskSize = Callable[[str], tuple[int, int]]
 """CPU units and memory MiB of a task definition (``family:revision``)."""
 
-SPOT_CAPACITY_REASON = (
-    "Capacity is unavailable at this time. Please try again later or in a different "
-    "availability zone."
-)
-
 
 @dataclass(frozen=True)
 class ServiceSettings:
@@ -454,17 +449,14 @@ class ServiceScheduler:
     def _launch_one(self, provider: Provider) -> Task | None:
         now = self.ctx.now
         spot = provider == "FARGATE_SPOT"
-
-        def usable(subnet: Subnet) -> bool:
-            return (
-                subnet.free_ips > 0
-                and self.platform.az_available(subnet.availability_zone)
-                and (not spot or self.platform.spot_available(subnet.availability_zone))
-            )
-
-        subnet = choose_subnet(self.pool, self.subnet_ids, self._active, usable)
+        subnet = choose_subnet(
+            self.pool, self.subnet_ids, self._active, lambda s: self.platform.can_place(s, provider)
+        )
         if subnet is None:
-            self._say_unplaceable(spot, provider)
+            reason = self.platform.unplaceable_reason(
+                self.subnet_ids, f"the service ({', '.join(self.subnet_ids)})"
+            )
+            self.events.unable_to_place(now, self.name, f"placement:{provider}", reason)
             return None
         preferred = choose_subnet(self.pool, self.subnet_ids, self._active, lambda s: True)
         if preferred is not None and preferred.availability_zone != subnet.availability_zone:
@@ -511,25 +503,6 @@ class ServiceScheduler:
         self._in_flight.append(task)
         self._launch(self, task)
         return task
-
-    def _say_unplaceable(self, spot: bool, provider: str) -> None:
-        """Why no subnet of the service can take the task (§5.4, §7.3)."""
-        subnets = [self.pool[sid] for sid in self.subnet_ids]
-        with_ips = [s for s in subnets if s.free_ips > 0]
-        healthy = [s for s in with_ips if self.platform.az_available(s.availability_zone)]
-        if not with_ips:
-            reason = (
-                f"no subnet of the service ({', '.join(self.subnet_ids)}) has a free IP address."
-            )
-        elif not healthy:
-            zones = sorted({s.availability_zone for s in with_ips})
-            reason = (
-                f"the Availability Zones with free IP addresses ({', '.join(zones)}) are impaired."
-            )
-        else:
-            assert spot
-            reason = SPOT_CAPACITY_REASON
-        self.events.unable_to_place(self.ctx.now, self.name, f"placement:{provider}", reason)
 
     def _say_moved(self, preferred: Subnet, spot: bool) -> None:
         az = preferred.availability_zone

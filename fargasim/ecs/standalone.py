@@ -40,7 +40,6 @@ from fargasim.ecs.lifecycle import StopCode, StopMode, Task, TaskState, lose, re
 from fargasim.ecs.limits import VCPU_QUOTA_REASON, Provider
 from fargasim.ecs.placement import Subnet, choose_subnet
 from fargasim.ecs.platform import FargatePlatform
-from fargasim.ecs.service import SPOT_CAPACITY_REASON
 from fargasim.scenario.schema import Distribution, RunTaskEvent
 
 #: §5.1: "Each call to this API can, however, launch up to 10 tasks" (not adjustable, §5.3).
@@ -232,21 +231,10 @@ class RunTaskApi:
                 f"{reason}",
             )
 
-    def _usable(self, provider: Provider) -> Callable[[Subnet], bool]:
-        def usable(subnet: Subnet) -> bool:
-            return (
-                subnet.free_ips > 0
-                and self.platform.az_available(subnet.availability_zone)
-                and (
-                    provider != "FARGATE_SPOT"
-                    or self.platform.spot_available(subnet.availability_zone)
-                )
-            )
-
-        return usable
-
     def _subnet(self, provider: Provider, subnet_ids: list[str], mine: list[Task]) -> Subnet | None:
-        return choose_subnet(self.platform.pool, subnet_ids, mine, self._usable(provider))
+        return choose_subnet(
+            self.platform.pool, subnet_ids, mine, lambda s: self.platform.can_place(s, provider)
+        )
 
     def _refusal(
         self, provider: Provider, cpu: int, subnet_ids: list[str], mine: list[Task]
@@ -256,15 +244,7 @@ class RunTaskApi:
             return VCPU_QUOTA_REASON + "."
         if self._subnet(provider, subnet_ids, mine) is not None:
             return None
-        pool = self.platform.pool
-        if all(pool[sid].free_ips <= 0 for sid in subnet_ids):
-            return "no subnet of the call has a free IP address."
-        healthy = [
-            sid for sid in subnet_ids if self.platform.az_available(pool[sid].availability_zone)
-        ]
-        if not healthy:
-            return "the Availability Zones of the call's subnets are impaired."
-        return SPOT_CAPACITY_REASON
+        return self.platform.unplaceable_reason(subnet_ids, "the call")
 
     # -- the tasks' owner -------------------------------------------------------------------
 
