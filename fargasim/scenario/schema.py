@@ -536,16 +536,17 @@ class TraceArrivals(Own):
     poisson: bool = True
 
 
-Arrivals = Annotated[
+AnyArrivals = (
     ConstantArrivals
     | PoissonArrivals
     | PiecewiseArrivals
     | DiurnalArrivals
     | RampArrivals
     | SpikeArrivals
-    | TraceArrivals,
-    Field(discriminator="pattern"),
-]
+    | TraceArrivals
+)
+#: A workload's arrival pattern, chosen by its ``pattern`` key.
+Arrivals = Annotated[AnyArrivals, Field(discriminator="pattern")]
 
 
 class RequestSpec(Own):

@@ -18,10 +18,9 @@ import math
 import os
 from collections.abc import Sequence
 from pathlib import Path as FsPath
-from typing import Protocol
 
 from fargasim.errors import Problem
-from fargasim.scenario.platform_checks import hint, resolve_task_definition
+from fargasim.scenario.platform_checks import Add, Path, hint, resolve_task_definition
 from fargasim.scenario.schema import (
     BatchSpec,
     CapacityProviderStrategyItem,
@@ -33,15 +32,6 @@ from fargasim.scenario.schema import (
 from fargasim.scenario.yamlio import MAX_FILE_BYTES, Document, Mark, format_path
 from fargasim.units import format_duration, parse_duration
 from fargasim.workload.arrivals import TRACE_PERIOD
-
-Path = tuple[str | int, ...]
-
-
-class Add(Protocol):
-    """Reports a problem at ``path`` (``key=True``: at the key of a mapping entry)."""
-
-    def __call__(self, path: Path, message: str, key: bool = False) -> None: ...
-
 
 #: §2.4: at most 16 subnets per awsvpcConfiguration.
 MAX_SUBNETS = 16

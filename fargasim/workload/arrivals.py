@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fargasim.scenario.schema import (
+    AnyArrivals,
     ConstantArrivals,
     DiurnalArrivals,
     PiecewiseArrivals,
@@ -290,17 +291,6 @@ def trace_pattern(spec: TraceArrivals) -> Polyline:
         first += [edges[k], middle]
         last += [middle, edges[k + 1]]
     return Polyline(knots, first, last, spec.poisson)
-
-
-AnyArrivals = (
-    ConstantArrivals
-    | PoissonArrivals
-    | PiecewiseArrivals
-    | DiurnalArrivals
-    | RampArrivals
-    | SpikeArrivals
-    | TraceArrivals
-)
 
 
 def build_pattern(spec: AnyArrivals) -> ArrivalPattern:
