@@ -185,29 +185,20 @@ class Timeline:
     def _select(
         self, index: int, selection: TaskSelection, eligible: Callable[[Task], bool]
     ) -> list[Task]:
-        candidates: list[Task] = []
-        for name, scheduler in self.model.schedulers.items():
-            if selection.service is not None and name != selection.service:
-                continue
-            candidates.extend(
-                t
-                for t in scheduler.active
-                if (
-                    selection.availability_zone is None
-                    or t.availability_zone == selection.availability_zone
-                )
-                and eligible(t)
-            )
+        pools = [
+            scheduler.active
+            for name, scheduler in self.model.schedulers.items()
+            if selection.service is None or name == selection.service
+        ]
         if selection.service is None:  # standalone (RunTask) tasks too
-            candidates.extend(
-                t
-                for t in self.model.run_task_api.active
-                if (
-                    selection.availability_zone is None
-                    or t.availability_zone == selection.availability_zone
-                )
-                and eligible(t)
-            )
+            pools.append(self.model.run_task_api.active)
+        zone = selection.availability_zone
+        candidates = [
+            t
+            for pool in pools
+            for t in pool
+            if (zone is None or t.availability_zone == zone) and eligible(t)
+        ]
         return pick(candidates, selection, self.ctx.rng(f"events/{index}"))
 
 
