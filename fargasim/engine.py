@@ -22,7 +22,10 @@ from fargasim.autoscaling.build import ecs_period_needed
 from fargasim.billing import PriceTable, Usage, charge, cumulative_cost
 from fargasim.cloudwatch import MetricKey, MetricStore
 from fargasim.core import Context, Phase
+from fargasim.core.distributions import quantile
+from fargasim.ecs.bulk import BulkGate
 from fargasim.ecs.capacity import StrategyItem
+from fargasim.ecs.cohort import EXIT_CODE, Cohort, exit_times
 from fargasim.ecs.deployment import Deployment
 from fargasim.ecs.events import EventLog
 from fargasim.ecs.faults import Faults, TaskOwner
@@ -32,8 +35,17 @@ from fargasim.ecs.placement import Subnet, SubnetPool
 from fargasim.ecs.platform import FargatePlatform
 from fargasim.ecs.service import ServiceScheduler, ServiceSettings
 from fargasim.ecs.sizes import SizeRules
-from fargasim.ecs.standalone import RunTaskApi
-from fargasim.ecs.startup import draw_shutdown, draw_startup, image_size_mib, stop_timeout
+from fargasim.ecs.standalone import EXIT_REASON, RunTaskApi
+from fargasim.ecs.startup import (
+    RUN_SLOT,
+    SHUTDOWN_SLOTS,
+    STARTUP_SLOTS,
+    image_size_mib,
+    lifecycle_stream,
+    shutdown_arrays,
+    startup_arrays,
+    stop_timeout,
+)
 from fargasim.elb.settings import settings_from_spec
 from fargasim.elb.targets import TargetGroup, TargetHealth
 from fargasim.errors import SimulationError
@@ -54,6 +66,8 @@ from fargasim.result import (
     Summary,
 )
 from fargasim.scenario.schema import (
+    BatchSpec,
+    RunTaskEvent,
     Scenario,
     ServiceSpec,
     TargetGroupSpec,
@@ -98,9 +112,14 @@ class Model:
         seed: int,
         engine: str = "vectorized",
         record_requests: bool = False,
+        bulk: bool = True,
     ) -> None:
         self.scenario = scenario
         self.engine = engine
+        # Batch submissions in bulk (issue #6): the vectorized engine's; the exact engine keeps
+        # every task a process, as the reference.
+        self.bulk_gate = BulkGate(scenario) if bulk and engine == "vectorized" else None
+        self.cohorts: list[Cohort] = []
         self.ctx = Context(seed=seed, end_time=scenario.duration)
         self.events = EventLog()
         self.pool = SubnetPool(
@@ -121,6 +140,7 @@ class Model:
             self.vectorized = DataPlane(self.ctx, scenario.model.tick)
             self.dataplane = self.vectorized
         self.tasks: list[Task] = []
+        self._launched: dict[str, int] = {}
         self.state: dict[str, _ServiceState] = {}
         self.schedulers: dict[str, ServiceScheduler] = {}
         self.targets: dict[str, ServiceTargets] = {}
@@ -275,21 +295,92 @@ class Model:
         taskdef = self.task_definition(task.task_definition)
         spec = self.scenario.model
         task.image = taskdef.containerDefinitions[0].image
-        startup = draw_startup(
+        task.ordinal = self._next_ordinals(task.service, 1)
+        u = self.lifecycle_uniforms(task.service, task.ordinal, 1)
+        startup = startup_arrays(
             spec.startup,
             task.service,
             image_size_mib(self.scenario, taskdef),
             cpu_units_to_vcpu(task.cpu_units),
-            self.ctx.rng(f"startup/{task.service}"),
-        )
-        shutdown = draw_shutdown(
-            spec.shutdown, stop_timeout(taskdef), self.ctx.rng(f"shutdown/{task.service}")
+            u[:, STARTUP_SLOTS],
+        ).plan(0)
+        shutdown = shutdown_arrays(spec.shutdown, stop_timeout(taskdef), u[:, SHUTDOWN_SLOTS]).plan(
+            0
         )
         self.tasks.append(task)
         if task.service in self.state:
             self.state[task.service].starting += 1
         task.process = self.ctx.process(run_task(self.ctx, task, startup, shutdown, self))
         self.faults.launched(scheduler, task)
+
+    def launch_bulk(
+        self, index: int, requests: list[RunTaskEvent], task_definition: str, entry: BatchSpec
+    ) -> bool:
+        """Launch the calls of one batch submission in bulk, as arrays (:mod:`fargasim.ecs.
+        cohort`), if :class:`~fargasim.ecs.bulk.BulkGate` allows it; ``False``: launch them one
+        call at a time."""
+        if self.bulk_gate is None:
+            return False
+        api = self.run_task_api
+        plan = api.plan_bulk(requests, index, task_definition, entry.run_seconds)
+        taskdef = self.task_definition(task_definition)
+        spec = self.scenario.model
+        u = self.lifecycle_uniforms(plan.group, plan.first_ordinal, plan.count)
+        startup = startup_arrays(
+            spec.startup,
+            plan.group,
+            image_size_mib(self.scenario, taskdef),
+            cpu_units_to_vcpu(plan.cpu_units),
+            u[:, STARTUP_SLOTS],
+        )
+        shutdown = shutdown_arrays(spec.shutdown, stop_timeout(taskdef), u[:, SHUTDOWN_SLOTS])
+        run = quantile(entry.run_seconds, u[:, RUN_SLOT])
+        times = exit_times(plan.created_at, startup, run, shutdown, self.scenario.duration)
+        exited = ~np.isnan(times.stopping_at)
+        cohort = Cohort(
+            group=plan.group,
+            task_definition=task_definition,
+            started_by=plan.started_by,
+            cpu_units=plan.cpu_units,
+            memory_mib=plan.memory_mib,
+            task_id=plan.task_id,
+            capacity_provider=plan.capacity_provider,
+            availability_zone=plan.availability_zone,
+            subnet_id=plan.subnet_id,
+            created_at=plan.created_at,
+            pull_started_at=times.pull_started_at,
+            running_at=times.running_at,
+            stopping_at=times.stopping_at,
+            execution_stopped_at=times.execution_stopped_at,
+            stopped_at=times.stopped_at,
+            stop_code=np.where(exited, EXIT_CODE, ""),
+            stopped_reason=np.where(exited, EXIT_REASON, ""),
+        )
+        now = self.ctx.now
+        live = [c for c in self.cohorts if c.last_change > now]
+        refusal = self.bulk_gate.refusal(
+            cohort, index, now, entry.subnets, api, self.platform, live
+        )
+        if refusal is not None:
+            return False
+        api.commit_bulk(plan)
+        first = self._next_ordinals(plan.group, plan.count)
+        assert first == plan.first_ordinal
+        self.cohorts.append(cohort)
+        return True
+
+    def _next_ordinals(self, owner: str, count: int) -> int:
+        """The first of ``count`` launch ordinals of ``owner`` (a service or a RunTask group):
+        its tasks are numbered in launch order, which keys their random draws."""
+        first = self._launched.get(owner, 0)
+        self._launched[owner] = first + count
+        return first
+
+    def lifecycle_uniforms(self, owner: str, first: int, count: int) -> np.ndarray:
+        """The lifecycle uniforms of ``owner``'s tasks ``first … first + count − 1``
+        (:data:`~fargasim.ecs.startup.LIFECYCLE_SLOTS` per task), the same drawn one task at
+        a time or in a block."""
+        return lifecycle_stream(self.ctx, owner).rows(first, count)
 
     def observe(self, task: Task, previous: TaskState) -> None:
         if task.service not in self.schedulers:
@@ -412,12 +503,17 @@ def simulate(
         )
     run_seed = scenario.seed if seed is None else seed
     model = Model(scenario, run_seed, engine=engine, record_requests=record_requests)
+    return run_model(model, progress)
+
+
+def run_model(model: Model, progress: Progress | None = None) -> Result:
+    """Run a built model to the end of its scenario and assemble its result."""
     times = model.sample_times()
     series = _Sampler(model, times)
     model.ctx.process(series.run())
     _run(model, progress)
     series.finish()
-    return _assemble(model, run_seed, engine, series)
+    return _assemble(model, model.ctx.seed, model.engine, series)
 
 
 def _run(model: Model, progress: Progress | None) -> None:
@@ -507,28 +603,87 @@ class _Sampler:
         self.rows += 1
 
 
+_STRING_FIELDS = (
+    "task_id",
+    "service",
+    "capacity_provider",
+    "availability_zone",
+    "subnet_id",
+    "task_definition",
+    "started_by",
+    "stop_code",
+    "stopped_reason",
+)
+_TIME_FIELDS = (
+    "created_at",
+    "pull_started_at",
+    "running_at",
+    "stopping_at",
+    "execution_stopped_at",
+    "stopped_at",
+)
+
+
+def _task_records(model: Model) -> dict[str, np.ndarray]:
+    """Every task of the run as columns: those run one at a time (:class:`Task` objects) and
+    those launched in bulk (:class:`~fargasim.ecs.cohort.Cohort`), ordered by launch time
+    (stable: launch order among equal times)."""
+    tasks = model.tasks
+    parts: list[dict[str, np.ndarray]] = [
+        {
+            **{f: np.array([getattr(t, f) for t in tasks], dtype=str) for f in _STRING_FIELDS},
+            **{f: np.array([getattr(t, f) for t in tasks], dtype=np.float64) for f in _TIME_FIELDS},
+            "cpu_units": np.array([t.cpu_units for t in tasks], dtype=np.int64),
+            "memory_mib": np.array([t.memory_mib for t in tasks], dtype=np.int64),
+        }
+    ]
+    for cohort in model.cohorts:
+        n = cohort.count
+        parts.append(
+            {
+                "task_id": cohort.task_id,
+                "service": np.full(n, cohort.group),
+                "capacity_provider": cohort.capacity_provider,
+                "availability_zone": cohort.availability_zone,
+                "subnet_id": cohort.subnet_id,
+                "task_definition": np.full(n, cohort.task_definition),
+                "started_by": np.full(n, cohort.started_by),
+                "stop_code": cohort.stop_code,
+                "stopped_reason": cohort.stopped_reason,
+                **{f: getattr(cohort, f) for f in _TIME_FIELDS},
+                "cpu_units": np.full(n, cohort.cpu_units, dtype=np.int64),
+                "memory_mib": np.full(n, cohort.memory_mib, dtype=np.int64),
+            }
+        )
+    merged = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+    order = np.argsort(merged["created_at"], kind="stable")
+    return {key: values[order] for key, values in merged.items()}
+
+
 def _assemble(model: Model, seed: int, engine: str, series: _Sampler) -> Result:
     scenario = model.scenario
     end = scenario.duration
-    tasks = model.tasks
-    n = len(tasks)
-    taskdefs = [model.task_definition(t.task_definition) for t in tasks]
-    start = np.array([t.pull_started_at for t in tasks], dtype=np.float64)
-    stop = np.array(
-        [t.execution_stopped_at if not math.isnan(t.execution_stopped_at) else end for t in tasks],
-        dtype=np.float64,
-    )
+    records = _task_records(model)
+    n = records["created_at"].size
+    owners = records["service"]
+    taskdef_names = records["task_definition"]
+    distinct, which = np.unique(taskdef_names, return_inverse=True)
+    taskdefs = [model.task_definition(str(name)) for name in distinct]
+    start = records["pull_started_at"]
+    stop = np.where(np.isnan(records["execution_stopped_at"]), end, records["execution_stopped_at"])
     usage = Usage(
-        cpu_units=np.array([t.cpu_units for t in tasks], dtype=np.int64),
-        memory_mib=np.array([t.memory_mib for t in tasks], dtype=np.int64),
-        ephemeral_gib=np.array([_ephemeral_gib(td) for td in taskdefs], dtype=np.float64),
+        cpu_units=records["cpu_units"],
+        memory_mib=records["memory_mib"],
+        ephemeral_gib=np.array([_ephemeral_gib(td) for td in taskdefs], dtype=np.float64)[which]
+        if n
+        else np.zeros(0),
         architecture=np.array(
-            [td.runtimePlatform.cpuArchitecture for td in taskdefs], dtype=str
-        ).reshape(n),
+            [str(td.runtimePlatform.cpuArchitecture) for td in taskdefs] or [""], dtype=str
+        )[which].reshape(n),
         os_family=np.array(
-            [td.runtimePlatform.operatingSystemFamily for td in taskdefs], dtype=str
-        ).reshape(n),
-        capacity_provider=np.array([t.capacity_provider for t in tasks], dtype=str).reshape(n),
+            [str(td.runtimePlatform.operatingSystemFamily) for td in taskdefs] or [""], dtype=str
+        )[which].reshape(n),
+        capacity_provider=records["capacity_provider"],
         start=start,
         stop=stop,
     )
@@ -541,27 +696,24 @@ def _assemble(model: Model, seed: int, engine: str, series: _Sampler) -> Result:
     )
     series.columns["costUsd"] = cumulative_cost(usage, charges, series.times)
 
-    def col(values: list[Any]) -> np.ndarray:
-        return np.array(values, dtype=np.float64)
-
     tasks_table = Columns(
         {
-            "taskId": [t.task_id for t in tasks],
-            "service": [t.service for t in tasks],
-            "capacityProvider": [t.capacity_provider for t in tasks],
-            "availabilityZone": [t.availability_zone for t in tasks],
-            "subnetId": [t.subnet_id for t in tasks],
-            "taskDefinition": [t.task_definition for t in tasks],
-            "startedBy": [t.started_by for t in tasks],
-            "cpu": [str(t.cpu_units) for t in tasks],
-            "memory": [str(t.memory_mib) for t in tasks],
-            "createdAt": col([t.created_at for t in tasks]),
+            "taskId": records["task_id"].tolist(),
+            "service": owners.tolist(),
+            "capacityProvider": records["capacity_provider"].tolist(),
+            "availabilityZone": records["availability_zone"].tolist(),
+            "subnetId": records["subnet_id"].tolist(),
+            "taskDefinition": taskdef_names.tolist(),
+            "startedBy": records["started_by"].tolist(),
+            "cpu": records["cpu_units"].astype(str).tolist(),
+            "memory": records["memory_mib"].astype(str).tolist(),
+            "createdAt": records["created_at"],
             "pullStartedAt": start,
-            "runningAt": col([t.running_at for t in tasks]),
-            "stoppingAt": col([t.stopping_at for t in tasks]),
-            "stoppedAt": col([t.stopped_at for t in tasks]),
-            "stopCode": [t.stop_code for t in tasks],
-            "stoppedReason": [t.stopped_reason for t in tasks],
+            "runningAt": records["running_at"],
+            "stoppingAt": records["stopping_at"],
+            "stoppedAt": records["stopped_at"],
+            "stopCode": records["stop_code"].tolist(),
+            "stoppedReason": records["stopped_reason"].tolist(),
             "billedSeconds": charges.billed_seconds,
             "costUsd": charges.total_usd,
         }
@@ -569,9 +721,14 @@ def _assemble(model: Model, seed: int, engine: str, series: _Sampler) -> Result:
     assert tuple(tasks_table.names) == TASK_COLUMNS
     by_service = {s.serviceName: 0.0 for s in scenario.services}
     by_provider = {"FARGATE": 0.0, "FARGATE_SPOT": 0.0}
-    for task, cost in zip(tasks, charges.total_usd, strict=True):
-        by_service[task.service] = by_service.get(task.service, 0.0) + float(cost)
-        by_provider[task.capacity_provider] += float(cost)
+    names, owner_index = np.unique(owners, return_inverse=True)
+    owner_cost = np.bincount(owner_index, weights=charges.total_usd, minlength=names.size)
+    for name, cost_usd in zip(names.tolist(), owner_cost.tolist(), strict=True):
+        by_service[name] = by_service.get(name, 0.0) + cost_usd
+    for provider in by_provider:
+        by_provider[provider] = float(
+            charges.total_usd[records["capacity_provider"] == provider].sum()
+        )
     cost = CostSummary(
         total=_money(charges.total_usd.sum()),
         vcpu=_money(charges.vcpu_usd.sum()),
@@ -588,11 +745,10 @@ def _assemble(model: Model, seed: int, engine: str, series: _Sampler) -> Result:
         name = spec.serviceName
         state = model.state[name]
         state.add_running(end, 0)
-        mine = np.array([t.service == name for t in tasks], dtype=bool).reshape(n)
-        codes: dict[str, int] = {}
-        for task in tasks:
-            if task.service == name and task.state == TaskState.STOPPED:
-                codes[task.stop_code] = codes.get(task.stop_code, 0) + 1
+        mine = owners == name
+        stopped = records["stop_code"][mine & ~np.isnan(records["stopped_at"])]
+        found, counts = np.unique(stopped, return_counts=True)
+        codes = dict(zip(found.tolist(), counts.tolist(), strict=True))
         services[name] = ServiceSummary(
             tasks_launched=int(mine.sum()),
             peak_running=state.peak_running,
@@ -618,15 +774,13 @@ def _assemble(model: Model, seed: int, engine: str, series: _Sampler) -> Result:
                 tasks_launched=stats.tasks_launched,
                 tasks_failed=sum(stats.failures.values()),
                 failures=dict(sorted(stats.failures.items())),
-                task_hours=round(
-                    float(billable[[t.service == group for t in tasks]].sum()) / 3600.0, 6
-                ),
+                task_hours=round(float(billable[owners == group].sum()) / 3600.0, 6),
             )
             for group, stats in sorted(model.run_task_api.groups.items())
         },
         platform=PlatformSummary(
-            peak_on_demand_vcpu=_peak_vcpu(tasks, "FARGATE", end),
-            peak_spot_vcpu=_peak_vcpu(tasks, "FARGATE_SPOT", end),
+            peak_on_demand_vcpu=_peak_vcpu(records, "FARGATE", end),
+            peak_spot_vcpu=_peak_vcpu(records, "FARGATE_SPOT", end),
             on_demand_vcpu_quota=scenario.account.fargate_on_demand_vcpu_quota,
             spot_vcpu_quota=scenario.account.fargate_spot_vcpu_quota,
         ),
@@ -789,15 +943,15 @@ def _deployment_summary(deployment: Deployment) -> DeploymentSummary:
     )
 
 
-def _peak_vcpu(tasks: list[Task], provider: str, end: float) -> float:
+def _peak_vcpu(records: dict[str, np.ndarray], provider: str, end: float) -> float:
     """Most vCPU held at once by tasks of ``provider``, each counted from launch to STOPPED
     (what the concurrent vCPU quota of §5.2 counts)."""
-    mine = [t for t in tasks if t.capacity_provider == provider]
-    if not mine:
+    mine = records["capacity_provider"] == provider
+    if not mine.any():
         return 0.0
-    starts = np.array([t.created_at for t in mine])
-    stops = np.array([end if math.isnan(t.stopped_at) else t.stopped_at for t in mine])
-    units = np.array([t.cpu_units for t in mine], dtype=np.int64)
+    starts = records["created_at"][mine]
+    stops = np.where(np.isnan(records["stopped_at"][mine]), end, records["stopped_at"][mine])
+    units = records["cpu_units"][mine]
     times = np.concatenate((starts, stops))
     deltas = np.concatenate((units, -units))
     order = np.lexsort((deltas, times))  # at the same instant, releases before launches

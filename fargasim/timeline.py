@@ -94,20 +94,33 @@ class Timeline:
             handler(index, action)
 
     def submit(self, index: int, entry: BatchSpec) -> None:
-        """One submission of ``batch[index]``: its tasks in RunTask calls of at most 10."""
+        """One submission of ``batch[index]``: its tasks in RunTask calls of at most 10, in bulk
+        when nothing can disturb them (:meth:`~fargasim.engine.Model.launch_bulk`), else one
+        call at a time."""
         name = self.model.scenario.task_definition_arn_name(entry.task_definition)
         network = NetworkConfiguration(
             awsvpcConfiguration=AwsVpcConfiguration(subnets=list(entry.subnets))
         )
-        for count in batch_calls(entry.count):
-            request = RunTaskEvent(
+        requests = [
+            RunTaskEvent(
                 taskDefinition=entry.task_definition,
                 count=count,
                 capacityProviderStrategy=list(entry.capacity_provider_strategy),
                 networkConfiguration=network,
                 group=entry.group,
             )
-            self.model.run_task_api.call(index, request, name, entry.run_seconds)
+            for count in batch_calls(entry.count)
+        ]
+        self.model.events.add(
+            self.ctx.now,
+            entry.group_name,
+            f"Batch (group {entry.group_name}) submitted {entry.count} tasks of {name} in "
+            f"{len(requests)} RunTask calls.",
+        )
+        if self.model.launch_bulk(index, requests, name, entry):
+            return
+        for request in requests:
+            self.model.run_task_api.call(index, request, name, entry.run_seconds, announce=False)
 
     # -- actions --------------------------------------------------------------------------------
 

@@ -27,6 +27,8 @@ from typing import Any, cast
 import numpy as np
 import simpy
 
+from fargasim.core.keyed import KeyedStream
+
 
 class Phase(IntEnum):
     """Priority of an event among those due at the same time (lower runs first)."""
@@ -52,6 +54,7 @@ class Context:
         self.seed = seed
         self.end_time = end_time
         self._streams: dict[str, np.random.Generator] = {}
+        self._keyed: dict[str, KeyedStream] = {}
 
     @property
     def now(self) -> float:
@@ -64,6 +67,16 @@ class Context:
             sequence = np.random.SeedSequence(entropy=self.seed, spawn_key=(stream_key(name),))
             stream = np.random.Generator(np.random.PCG64(sequence))
             self._streams[name] = stream
+        return stream
+
+    def keyed(self, name: str, slots: int) -> KeyedStream:
+        """The keyed stream called ``name`` (:mod:`fargasim.core.keyed`): draws addressed by item,
+        the same whether items are drawn one at a time or in blocks."""
+        stream = self._keyed.get(name)
+        if stream is None:
+            stream = self._keyed[name] = KeyedStream(self.seed, stream_key(name), slots)
+        if stream.slots != slots:
+            raise ValueError(f"keyed stream {name!r} has {stream.slots} slots, not {slots}")
         return stream
 
     def timeout(self, delay: float, phase: Phase = Phase.STATE) -> simpy.Event:

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import numpy.typing as npt
+from scipy import special
 
 from fargasim.scenario.schema import Distribution
 
@@ -34,6 +35,22 @@ def sample(dist: Distribution, rng: np.random.Generator, size: int) -> FloatArra
         return np.asarray(rng.exponential(dist.mean, size), dtype=np.float64)
     mu, sigma = lognormal_params(dist.mean, dist.cv)
     return np.asarray(rng.lognormal(mu, sigma, size), dtype=np.float64)
+
+
+def quantile(dist: Distribution, u: npt.ArrayLike) -> FloatArray:
+    """The inverse CDF at ``u`` in ``(0, 1)``: one uniform per draw, so that draws keyed by item
+    (:mod:`fargasim.core.keyed`) are the same one at a time or in blocks."""
+    u = np.asarray(u, dtype=np.float64)
+    if (
+        dist.mean == 0
+        or dist.distribution == "constant"
+        or (dist.distribution == "lognormal" and dist.cv == 0)
+    ):
+        return np.full(u.shape, float(dist.mean))
+    if dist.distribution == "exponential":
+        return np.asarray(-float(dist.mean) * np.log1p(-u), dtype=np.float64)
+    mu, sigma = lognormal_params(dist.mean, dist.cv)
+    return np.asarray(np.exp(mu + sigma * special.ndtri(u)), dtype=np.float64)
 
 
 def sample_one(dist: Distribution, rng: np.random.Generator) -> float:

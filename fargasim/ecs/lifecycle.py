@@ -144,6 +144,7 @@ class Task:
     task_definition: str = ""  # family:revision
     image: str = ""  # the first container's image (named in pull errors)
     started_by: str = ""  # the deployment that launched it (ecs-svc/…), as ECS's startedBy
+    ordinal: int = -1  # its place in its owner's launches (keys its random draws)
     process: simpy.Process | None = field(default=None, repr=False)
 
     @property

@@ -97,6 +97,15 @@ class TokenBucket:
             self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)
         self._last = now
 
+    @property
+    def state(self) -> tuple[float, float | None]:
+        """The tokens and the time they were counted (to copy a bucket's state back)."""
+        return self._tokens, self._last
+
+    @state.setter
+    def state(self, value: tuple[float, float | None]) -> None:
+        self._tokens, self._last = value
+
     def available(self, now: float) -> float:
         """Tokens in the bucket at ``now``."""
         self._refill(now)
@@ -379,6 +388,18 @@ class AccountLimits:
     def run_task_call_ready_at(self, now: float) -> float:
         """When the next RunTask API call is allowed (§5.1: 20 calls/s, burst and sustained)."""
         return self._run_task.ready_at(now)
+
+    @property
+    def run_task_bucket(self) -> TokenBucket:
+        """The RunTask API's call bucket (§5.1)."""
+        return self._run_task
+
+    def restore(self, states: dict[str, tuple[float, float | None]]) -> None:
+        """Set the buckets' states (a bulk submission's, planned on copies); key ``RUN_TASK``
+        is the call bucket."""
+        for key, state in states.items():
+            bucket = self._run_task if key == "RUN_TASK" else self._buckets[key]  # type: ignore[index]
+            bucket.state = state
 
     def take_run_task_call(self, now: float) -> bool:
         """Spend one RunTask call (each launches up to :data:`TASKS_PER_RUN_TASK` tasks)."""

@@ -13,10 +13,20 @@ Model, one ``runTask`` event = one call, calls served first come first served:
 * **Failures** are not retried: a task that would exceed the vCPU quota, or finds no subnet
   with a free IP in a healthy AZ, or (Spot) no Spot capacity, is not started; RunTask lists it
   under ``failures`` with the reason (the vCPU text is ECS's; the others are fargasim's).
-* Placement spreads the call's tasks over the AZs of its subnets (§8.1); the capacity provider
-  strategy splits them by base and weight (§7.1).
+* Placement spreads a group's tasks over the AZs of its subnets (§8.1: "Fargate tasks are spread
+  across Availability Zones"): the group's n-th task goes to the n-th AZ in turn (AZs in the
+  order the subnets list them), or the next AZ that can take it; in an AZ, the first listed
+  subnet that can. AWS does not say how standalone tasks are balanced: spreading by launch order
+  (an **assumption**) keeps a task's place independent of when other tasks stop, which lets a
+  batch of tasks be placed at once. The capacity provider strategy splits a call's tasks by base
+  and weight (§7.1).
+* Launch tokens are taken for a call's tasks together, after its quota and placement checks.
 * A task's essential container exits ``runSeconds`` after RUNNING (``EssentialContainerExited``,
   "Essential container in task exited", §3.2); a Spot task may be interrupted first (§7.3).
+
+Batch submissions that nothing else can disturb are launched in bulk (:meth:`RunTaskApi.plan_bulk`,
+:mod:`fargasim.ecs.bulk`): the same calls, tokens, placement and draws as one call at a time,
+computed as arrays.
 
 Each task's ``service`` field holds its RunTask ``group`` (default ``family:<family>``, as ECS
 sets it), so tasks.csv and the cost breakdown show standalone work beside the services.
@@ -24,22 +34,27 @@ sets it), so tasks.csv and the cost breakdown show standalone work beside the se
 
 from __future__ import annotations
 
-import hashlib
+import copy
 from collections import deque
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import simpy
 
 from fargasim.core import Context, Phase
-from fargasim.core.distributions import sample_one
+from fargasim.core.context import stream_key
+from fargasim.core.distributions import quantile
+from fargasim.core.keyed import KeyedStream, hex_ids
 from fargasim.ecs.capacity import StrategyItem, choose_provider
 from fargasim.ecs.events import EventLog
 from fargasim.ecs.lifecycle import StopCode, StopMode, Task, TaskState, lose, request_stop
-from fargasim.ecs.limits import VCPU_QUOTA_REASON, Provider
-from fargasim.ecs.placement import Subnet, choose_subnet
+from fargasim.ecs.limits import VCPU_QUOTA_REASON, AccountLimits, Provider, TokenBucket
+from fargasim.ecs.placement import Subnet
 from fargasim.ecs.platform import FargatePlatform
+from fargasim.ecs.startup import RUN_SLOT, lifecycle_stream
 from fargasim.scenario.schema import Distribution, RunTaskEvent
 
 #: §5.1: "Each call to this API can, however, launch up to 10 tasks" (not adjustable, §5.3).
@@ -47,6 +62,7 @@ TASKS_PER_CALL = 10
 EXIT_REASON = "Essential container in task exited"
 RATE_REASON = "Rate exceeded."
 
+FloatArray = npt.NDArray[np.float64]
 Launcher = Callable[["RunTaskApi", Task], None]
 TaskSize = Callable[[str], tuple[int, int]]
 
@@ -59,6 +75,16 @@ class _Call:
     run_seconds: Distribution
     strategy: list[StrategyItem]
     subnet_ids: list[str]
+    providers: list[Provider]  # each task's provider, by the strategy (§7.1)
+    announce: bool = True
+
+    @property
+    def providers_needed(self) -> dict[Provider, int]:
+        """Launch tokens the call needs, per bucket."""
+        needed: dict[Provider, int] = {}
+        for p in self.providers:
+            needed[p] = needed.get(p, 0) + 1
+        return needed
 
 
 @dataclass
@@ -68,6 +94,30 @@ class GroupStats:
     calls: int = 0
     tasks_launched: int = 0
     failures: dict[str, int] = field(default_factory=dict)  # reason → tasks not started
+
+
+@dataclass(frozen=True)
+class BulkLaunch:
+    """When, where and as what each task of a bulk submission starts (arrays, one per task)."""
+
+    group: str
+    task_definition: str
+    started_by: str
+    run_seconds: Distribution
+    cpu_units: int
+    memory_mib: int
+    first_ordinal: int  # the group's launch ordinal of the first task
+    task_id: npt.NDArray[np.str_]
+    created_at: FloatArray
+    capacity_provider: npt.NDArray[np.str_]
+    availability_zone: npt.NDArray[np.str_]
+    subnet_id: npt.NDArray[np.str_]
+    calls: int
+    buckets: dict[str, tuple[float, float | None]]  # the token buckets' state after the calls
+
+    @property
+    def count(self) -> int:
+        return int(self.created_at.size)
 
 
 class RunTaskApi:
@@ -87,12 +137,15 @@ class RunTaskApi:
         self.events = events
         self._size_of = size_of
         self._launch = launch
-        self._id_prefix = id_prefix
+        # Task ids depend on the scenario, not on the seed (as the services' do).
+        self._ids = KeyedStream(0, stream_key(f"taskid/{id_prefix}/runtask"), 2)
         self.tasks: list[Task] = []
+        self.launched = 0  # tasks started by every call so far (per task and in bulk)
         self.groups: dict[str, GroupStats] = {}
         self._run_seconds: dict[str, Distribution] = {}  # task id → its call's run time
         self._queue: deque[_Call] = deque()
         self._busy = False
+        self.free_at = 0.0  # when the calls already made have all been served
 
     # -- the API ----------------------------------------------------------------------------
 
@@ -102,73 +155,38 @@ class RunTaskApi:
         request: RunTaskEvent,
         task_definition: str,
         run_seconds: Distribution,
+        announce: bool = True,
     ) -> None:
-        """Queue one RunTask call (``task_definition`` resolved to ``family:revision``)."""
-        strategy = [
-            StrategyItem(i.capacityProvider, i.weight, i.base)
-            for i in request.capacityProviderStrategy
-        ] or [StrategyItem("FARGATE", 1, 0)]
-        config = request.networkConfiguration
-        subnets = (
-            list(config.awsvpcConfiguration.subnets)
-            if config and config.awsvpcConfiguration
-            else []
-        )
-        self._queue.append(_Call(index, request, task_definition, run_seconds, strategy, subnets))
+        """Queue one RunTask call (``task_definition`` resolved to ``family:revision``);
+        ``announce``: log a service event for the tasks it starts (a batch submission logs one
+        for all its calls instead)."""
+        self._queue.append(_make_call(index, request, task_definition, run_seconds, announce))
         self.groups.setdefault(request.group_name, GroupStats())
         if not self._busy:
             self._busy = True
             self.ctx.process(self._serve())
 
+    @property
+    def queued(self) -> int:
+        """Calls waiting to be served."""
+        return len(self._queue)
+
     def _serve(self) -> Generator[simpy.Event, Any, None]:
         limits = self.platform.limits
+        if self.free_at > self.ctx.now:  # calls of a bulk submission are ahead in the queue
+            yield self.ctx.timeout(self.free_at - self.ctx.now, Phase.STATE)
         while self._queue:
             call = self._queue[0]
             now = self.ctx.now
-            ready = limits.run_task_call_ready_at(now)
+            ready = _ready_at(limits, call, now)
             if ready > now:
                 yield self.ctx.timeout(ready - now, Phase.STATE)
                 continue
-            if not self._launch_tokens_ready(call):
-                continue_at = self._launch_tokens_at(call)
-                yield self.ctx.timeout(max(0.0, continue_at - now), Phase.STATE)
-                continue
             limits.take_run_task_call(now)
             self._queue.popleft()
+            self.free_at = now
             self._start(call)
         self._busy = False
-
-    def _tokens_needed(self, call: _Call) -> dict[Provider, int]:
-        counts: dict[str, int] = {}
-        needed: dict[Provider, int] = {}
-        for _ in range(call.request.count):
-            provider = choose_provider(call.strategy, counts)
-            counts[provider] = counts.get(provider, 0) + 1
-            key: Provider = "FARGATE_SPOT" if provider == "FARGATE_SPOT" else "FARGATE"
-            needed[key] = needed.get(key, 0) + 1
-        return needed
-
-    def _needed(self, call: _Call) -> dict[Provider, float]:
-        """Launch tokens the call waits for, per bucket (at most a bucket's capacity: a call
-        larger than a bucket takes what a full bucket holds, and its other tasks fail)."""
-        limits = self.platform.limits
-        return {
-            p: min(float(n), limits.bucket(p).capacity)
-            for p, n in self._tokens_needed(call).items()
-        }
-
-    def _launch_tokens_ready(self, call: _Call) -> bool:
-        now = self.ctx.now
-        return all(
-            self.platform.limits.bucket(p).available(now) >= n - 1e-9
-            for p, n in self._needed(call).items()
-        )
-
-    def _launch_tokens_at(self, call: _Call) -> float:
-        now = self.ctx.now
-        return max(
-            self.platform.limits.bucket(p).ready_at(now, n) for p, n in self._needed(call).items()
-        )
 
     # -- one call ---------------------------------------------------------------------------
 
@@ -178,28 +196,28 @@ class RunTaskApi:
         stats = self.groups[group]
         stats.calls += 1
         cpu, memory = self._size_of(call.task_definition)
-        mine = [t for t in self.tasks if t.service == group and t.state < TaskState.STOPPED]
-        counts: dict[str, int] = {}
+        limits = self.platform.limits
+        grants = {
+            p: min(n, int(limits.bucket(p).available(now) + _TOKEN_EPS))
+            for p, n in call.providers_needed.items()
+        }
+        taken: dict[Provider, int] = {}
         started: list[str] = []
         failed: dict[str, int] = {}
-        for _ in range(call.request.count):
-            name = choose_provider(call.strategy, counts)
-            counts[name] = counts.get(name, 0) + 1
-            provider: Provider = "FARGATE_SPOT" if name == "FARGATE_SPOT" else "FARGATE"
-            reason = self._refusal(provider, cpu, call.subnet_ids, mine)
+        for provider in call.providers:
+            reason = self._refusal(provider, cpu, call.subnet_ids, stats.tasks_launched)
+            if reason is None and taken.get(provider, 0) >= grants[provider]:
+                reason = RATE_REASON
             if reason is not None:
                 failed[reason] = failed.get(reason, 0) + 1
                 continue
-            subnet = self._subnet(provider, call.subnet_ids, mine)
+            subnet = self._subnet(provider, call.subnet_ids, stats.tasks_launched)
             assert subnet is not None
-            limits = self.platform.limits
-            if not limits.bucket(provider).take(now):
-                failed[RATE_REASON] = failed.get(RATE_REASON, 0) + 1
-                continue
+            taken[provider] = taken.get(provider, 0) + 1
             limits.quota(provider).acquire(cpu)
             self.platform.pool.take_ip(subnet.subnet_id)
             task = Task(
-                task_id=self._task_id(len(self.tasks)),
+                task_id=str(hex_ids(self._ids.words(self.launched, 1))[0]),
                 service=group,
                 capacity_provider=provider,
                 availability_zone=subnet.availability_zone,
@@ -210,13 +228,15 @@ class RunTaskApi:
                 task_definition=call.task_definition,
                 started_by=call.request.startedBy or "",
             )
+            self.launched += 1
             self.tasks.append(task)
             self._run_seconds[task.task_id] = call.run_seconds
-            mine.append(task)
             stats.tasks_launched += 1
             started.append(task.task_id)
             self._launch(self, task)
-        if started:
+        for provider, n in taken.items():
+            limits.bucket(provider).take(now, n)
+        if started and call.announce:
             self.events.add(
                 now,
                 group,
@@ -231,27 +251,113 @@ class RunTaskApi:
                 f"{reason}",
             )
 
-    def _subnet(self, provider: Provider, subnet_ids: list[str], mine: list[Task]) -> Subnet | None:
-        return choose_subnet(
-            self.platform.pool, subnet_ids, mine, lambda s: self.platform.can_place(s, provider)
-        )
+    def _subnet(self, provider: Provider, subnet_ids: list[str], ordinal: int) -> Subnet | None:
+        """Where the group's task number ``ordinal`` goes: its AZ in turn, else the next AZ
+        that can take it; in an AZ, the first listed subnet that can."""
+        pool = self.platform.pool
+        zones = _zones(pool, subnet_ids)
+        for step in range(len(zones)):
+            zone = zones[(ordinal + step) % len(zones)]
+            for sid in subnet_ids:
+                subnet = pool[sid]
+                if subnet.availability_zone == zone and self.platform.can_place(subnet, provider):
+                    return subnet
+        return None
 
     def _refusal(
-        self, provider: Provider, cpu: int, subnet_ids: list[str], mine: list[Task]
+        self, provider: Provider, cpu: int, subnet_ids: list[str], ordinal: int
     ) -> str | None:
         """Why RunTask cannot start one more task now, or ``None``."""
         if not self.platform.limits.quota(provider).can_hold(cpu):
             return VCPU_QUOTA_REASON + "."
-        if self._subnet(provider, subnet_ids, mine) is not None:
+        if self._subnet(provider, subnet_ids, ordinal) is not None:
             return None
         return self.platform.unplaceable_reason(subnet_ids, "the call")
 
+    # -- a batch in bulk ----------------------------------------------------------------------
+
+    def plan_bulk(
+        self,
+        requests: list[RunTaskEvent],
+        index: int,
+        task_definition: str,
+        run_seconds: Distribution,
+    ) -> BulkLaunch:
+        """The calls of one batch submission made now, served as :meth:`_serve` would serve
+        them one at a time (the same token arithmetic, in the same order) on copies of the
+        token buckets, with every task started (the caller has checked that none can fail:
+        :mod:`fargasim.ecs.bulk`). Nothing is committed until :meth:`commit_bulk`."""
+        limits = self.platform.limits
+        calls = [_make_call(index, r, task_definition, run_seconds, False) for r in requests]
+        group = requests[0].group_name
+        stats = self.groups.get(group, GroupStats())
+        shadow = _ShadowLimits(limits)
+        now = max(self.ctx.now, self.free_at)
+        times = np.empty(len(calls), dtype=np.float64)
+        for k, call in enumerate(calls):
+            while True:
+                ready = _ready_at(shadow, call, now)
+                if ready <= now:
+                    break
+                now = now + (ready - now)  # as SimPy adds a timeout's delay to the clock
+            shadow.take_run_task_call(now)
+            for provider, n in call.providers_needed.items():
+                shadow.bucket(provider).take(now, n)
+            times[k] = now
+        sizes = np.array([c.request.count for c in calls], dtype=np.int64)
+        created = np.repeat(times, sizes)
+        providers = np.concatenate([np.array(c.providers, dtype=str) for c in calls])
+        count = created.size
+        first = stats.tasks_launched
+        pool = self.platform.pool
+        subnet_ids = calls[0].subnet_ids
+        zones = _zones(pool, subnet_ids)
+        first_subnet = {
+            zone: next(sid for sid in subnet_ids if pool[sid].availability_zone == zone)
+            for zone in zones
+        }
+        zone_of = np.array(zones, dtype=str)[(first + np.arange(count)) % len(zones)]
+        subnet_of = np.array([first_subnet[z] for z in zones], dtype=str)[
+            (first + np.arange(count)) % len(zones)
+        ]
+        cpu, memory = self._size_of(task_definition)
+        return BulkLaunch(
+            group=group,
+            task_definition=task_definition,
+            started_by=requests[0].startedBy or "",
+            run_seconds=run_seconds,
+            cpu_units=cpu,
+            memory_mib=memory,
+            first_ordinal=first,
+            task_id=hex_ids(self._ids.words(self.launched, count)),
+            created_at=created,
+            capacity_provider=providers,
+            availability_zone=zone_of,
+            subnet_id=subnet_of,
+            calls=len(calls),
+            buckets=shadow.states(),
+        )
+
+    def commit_bulk(self, launch: BulkLaunch) -> None:
+        """Make a planned bulk submission happen: spend its tokens and count its tasks."""
+        self.platform.limits.restore(launch.buckets)
+        stats = self.groups.setdefault(launch.group, GroupStats())
+        stats.calls += launch.calls
+        stats.tasks_launched += launch.count
+        self.launched += launch.count
+        self.free_at = float(launch.created_at[-1]) if launch.count else self.free_at
+
     # -- the tasks' owner -------------------------------------------------------------------
+
+    def run_time(self, task: Task) -> float:
+        """The task's run time: its own draw from its call's distribution (keyed by the task's
+        place in its group, so the same in bulk)."""
+        u = lifecycle_stream(self.ctx, task.service).row(task.ordinal)[RUN_SLOT]
+        return float(quantile(self._run_seconds.pop(task.task_id), u))
 
     def running(self, task: Task) -> None:
         """The task is RUNNING: its essential container exits after its run time."""
-        rng = self.ctx.rng(f"runtask/{task.service}")
-        run = sample_one(self._run_seconds.pop(task.task_id), rng)
+        run = self.run_time(task)
 
         def exit_later() -> Generator[simpy.Event, Any, None]:
             yield self.ctx.timeout(run)
@@ -280,6 +386,73 @@ class RunTaskApi:
     def active(self) -> list[Task]:
         return [t for t in self.tasks if t.state <= TaskState.RUNNING and not t.stop_requested]
 
-    def _task_id(self, index: int) -> str:
-        digest = hashlib.blake2b(f"{self._id_prefix}/runtask/{index}".encode(), digest_size=16)
-        return digest.hexdigest()
+
+_TOKEN_EPS = 1e-9
+
+
+def _make_call(
+    index: int,
+    request: RunTaskEvent,
+    task_definition: str,
+    run_seconds: Distribution,
+    announce: bool,
+) -> _Call:
+    strategy = [
+        StrategyItem(i.capacityProvider, i.weight, i.base) for i in request.capacityProviderStrategy
+    ] or [StrategyItem("FARGATE", 1, 0)]
+    config = request.networkConfiguration
+    subnets = (
+        list(config.awsvpcConfiguration.subnets) if config and config.awsvpcConfiguration else []
+    )
+    counts: dict[str, int] = {}
+    providers: list[Provider] = []
+    for _ in range(request.count):
+        name = choose_provider(strategy, counts)
+        counts[name] = counts.get(name, 0) + 1
+        providers.append("FARGATE_SPOT" if name == "FARGATE_SPOT" else "FARGATE")
+    return _Call(
+        index, request, task_definition, run_seconds, strategy, subnets, providers, announce
+    )
+
+
+def _ready_at(limits: AccountLimits | _ShadowLimits, call: _Call, now: float) -> float:
+    """When ``call`` can be served: a RunTask call token, and launch tokens for its tasks (at
+    most a bucket's capacity: a call larger than a bucket takes what a full bucket holds, and
+    its other tasks fail)."""
+    ready = limits.run_task_call_ready_at(now)
+    for provider, n in call.providers_needed.items():
+        bucket = limits.bucket(provider)
+        ready = max(ready, bucket.ready_at(now, min(float(n), bucket.capacity)))
+    return ready
+
+
+class _ShadowLimits:
+    """Copies of the account's token buckets, to plan a bulk submission without spending."""
+
+    def __init__(self, limits: AccountLimits) -> None:
+        self._buckets = {p: copy.copy(limits.bucket(p)) for p in ("FARGATE", "FARGATE_SPOT")}
+        self._run_task = copy.copy(limits.run_task_bucket)
+
+    def bucket(self, provider: Provider) -> TokenBucket:
+        return self._buckets[provider]
+
+    def run_task_call_ready_at(self, now: float) -> float:
+        return self._run_task.ready_at(now)
+
+    def take_run_task_call(self, now: float) -> bool:
+        return self._run_task.take(now)
+
+    def states(self) -> dict[str, tuple[float, float | None]]:
+        out = {p: b.state for p, b in self._buckets.items()}
+        out["RUN_TASK"] = self._run_task.state
+        return out
+
+
+def _zones(pool: Any, subnet_ids: list[str]) -> list[str]:
+    """The AZs of ``subnet_ids``, in the order the subnets list them."""
+    zones: list[str] = []
+    for sid in subnet_ids:
+        zone = pool[sid].availability_zone
+        if zone not in zones:
+            zones.append(zone)
+    return zones

@@ -10,11 +10,18 @@ CPU-bound and "more vCPU speeds decompression" (§4). All images of a task's con
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import dataclass
 
-from fargasim.core.distributions import sample_one
+import numpy as np
+import numpy.typing as npt
+
+from fargasim.core import Context
+from fargasim.core.distributions import quantile
+from fargasim.core.keyed import KeyedStream
 from fargasim.ecs.lifecycle import ShutdownPlan, StartupPlan
 from fargasim.scenario.schema import Scenario, ShutdownSpec, StartupSpec, TaskDefinitionSpec
+
+FloatArray = npt.NDArray[np.float64]
 
 #: §3.2: "if the parameter isn't specified, the default value of 30 seconds is used".
 DEFAULT_STOP_TIMEOUT = 30.0
@@ -40,29 +47,99 @@ def stop_timeout(taskdef: TaskDefinitionSpec) -> float:
     return min(MAX_STOP_TIMEOUT, max(values))
 
 
-def draw_startup(
-    spec: StartupSpec, service: str, image_mib: float, vcpu: float, rng: np.random.Generator
-) -> StartupPlan:
-    """One task's start-up step durations (see :class:`~fargasim.scenario.schema.StartupSpec`)."""
+#: Uniforms per task of its lifecycle draws, keyed by the owner's task ordinal
+#: (:mod:`fargasim.core.keyed`): start-up (``STARTUP_SLOTS``), stop (``SHUTDOWN_SLOTS``) and the
+#: run time of a standalone task (slot ``RUN_SLOT``).
+STARTUP_SLOTS = slice(0, 5)
+SHUTDOWN_SLOTS = slice(5, 8)
+RUN_SLOT = 8
+LIFECYCLE_SLOTS = 9
+
+
+def lifecycle_stream(ctx: Context, owner: str) -> KeyedStream:
+    """The keyed stream of ``owner``'s (a service's or RunTask group's) task lifecycle draws:
+    row ``n`` holds the uniforms of the owner's ``n``-th launched task."""
+    return ctx.keyed(f"lifecycle/{owner}", LIFECYCLE_SLOTS)
+
+
+@dataclass(frozen=True)
+class StartupArrays:
+    """Start-up step durations of many tasks, one array per step (§4)."""
+
+    provisioning: FloatArray
+    pending: FloatArray
+    pull: FloatArray
+    extract: FloatArray
+    container_start: FloatArray
+    app_start: FloatArray
+
+    def plan(self, i: int) -> StartupPlan:
+        return StartupPlan(
+            provisioning=float(self.provisioning[i]),
+            pending=float(self.pending[i]),
+            pull=float(self.pull[i]),
+            extract=float(self.extract[i]),
+            container_start=float(self.container_start[i]),
+            app_start=float(self.app_start[i]),
+        )
+
+
+@dataclass(frozen=True)
+class ShutdownArrays:
+    """Stop step durations of many tasks (§3.1, §3.2); ``app_exit`` already cut by SIGKILL."""
+
+    deactivating: FloatArray
+    app_exit: FloatArray
+    deprovisioning: FloatArray
+
+    def plan(self, i: int) -> ShutdownPlan:
+        return ShutdownPlan(
+            deactivating=float(self.deactivating[i]),
+            app_exit=float(self.app_exit[i]),
+            deprovisioning=float(self.deprovisioning[i]),
+        )
+
+
+def startup_arrays(
+    spec: StartupSpec, service: str, image_mib: float, vcpu: float, u: FloatArray
+) -> StartupArrays:
+    """Start-up durations of ``len(u)`` tasks from their uniforms ``u`` (shape ``(n, 5)``: one
+    per random step, applied by inverse CDF), see :class:`~fargasim.scenario.schema.StartupSpec`.
+    """
     app = (
         spec.services[service].app_start_seconds
         if service in spec.services
         else spec.app_start_seconds
     )
-    return StartupPlan(
-        provisioning=sample_one(spec.provisioning_seconds, rng),
-        pending=sample_one(spec.pending_seconds, rng),
-        pull=sample_one(spec.pull_overhead_seconds, rng) + image_mib / spec.pull_bandwidth_mibps,
-        extract=image_mib / (spec.extract_mibps_per_vcpu * min(vcpu, spec.extract_max_vcpu)),
-        container_start=sample_one(spec.container_start_seconds, rng),
-        app_start=sample_one(app, rng),
+    n = u.shape[0]
+    extract = image_mib / (spec.extract_mibps_per_vcpu * min(vcpu, spec.extract_max_vcpu))
+    return StartupArrays(
+        provisioning=quantile(spec.provisioning_seconds, u[:, 0]),
+        pending=quantile(spec.pending_seconds, u[:, 1]),
+        pull=quantile(spec.pull_overhead_seconds, u[:, 2]) + image_mib / spec.pull_bandwidth_mibps,
+        extract=np.full(n, extract),
+        container_start=quantile(spec.container_start_seconds, u[:, 3]),
+        app_start=quantile(app, u[:, 4]),
     )
+
+
+def shutdown_arrays(spec: ShutdownSpec, timeout: float, u: FloatArray) -> ShutdownArrays:
+    """Stop durations of ``len(u)`` tasks from their uniforms (shape ``(n, 3)``); the app's exit
+    is cut at ``timeout`` by SIGKILL (§3.2)."""
+    return ShutdownArrays(
+        deactivating=quantile(spec.deactivating_seconds, u[:, 0]),
+        app_exit=np.minimum(timeout, quantile(spec.app_exit_seconds, u[:, 1])),
+        deprovisioning=quantile(spec.deprovisioning_seconds, u[:, 2]),
+    )
+
+
+def draw_startup(
+    spec: StartupSpec, service: str, image_mib: float, vcpu: float, rng: np.random.Generator
+) -> StartupPlan:
+    """One task's start-up step durations, from a sequential stream."""
+    return startup_arrays(spec, service, image_mib, vcpu, rng.random((1, 5))).plan(0)
 
 
 def draw_shutdown(spec: ShutdownSpec, timeout: float, rng: np.random.Generator) -> ShutdownPlan:
-    """One task's stop step durations; the app's exit is cut at ``timeout`` by SIGKILL (§3.2)."""
-    return ShutdownPlan(
-        deactivating=sample_one(spec.deactivating_seconds, rng),
-        app_exit=min(timeout, sample_one(spec.app_exit_seconds, rng)),
-        deprovisioning=sample_one(spec.deprovisioning_seconds, rng),
-    )
+    """One task's stop step durations, from a sequential stream."""
+    return shutdown_arrays(spec, timeout, rng.random((1, 3))).plan(0)

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 from fargasim.errors import FargasimError, Problem, ScenarioError
 from fargasim.scenario import workload_checks
 from fargasim.scenario.awsshapes import not_simulated, validate_input
-from fargasim.scenario.schema import Scenario, task_definition_family
+from fargasim.scenario.schema import RunTaskEvent, Scenario, task_definition_family
 from fargasim.scenario.yamlio import (
     Document,
     format_path,
@@ -545,6 +545,10 @@ def _semantic_problems(doc: Document, sc: Scenario) -> list[Problem]:
                 f"subnet {subnet.subnet_id!r} is listed twice",
             )
         subnet_ids[subnet.subnet_id] = subnet.availability_zone
+
+    run_tasks = any(a for e in sc.events for _, a in e.actions if isinstance(a, RunTaskEvent))
+    if not sc.services and not sc.batch and not run_tasks:
+        add(("services",), "nothing to simulate: give a service, a batch entry or a runTask event")
 
     families = [td.family for td in sc.task_definitions]
     names: set[str] = set()

@@ -989,7 +989,7 @@ class Scenario(Own):
     network: NetworkSpec = Field(default_factory=NetworkSpec)
     images: dict[str, ImageSpec] = Field(default_factory=dict)
     task_definitions: list[TaskDefinitionSpec] = Field(min_length=1)
-    services: list[ServiceSpec] = Field(min_length=1)
+    services: list[ServiceSpec] = Field(default_factory=list)
     target_groups: list[TargetGroupSpec] = Field(default_factory=list)
     scalable_targets: list[ScalableTargetSpec] = Field(default_factory=list)
     scaling_policies: list[ScalingPolicySpec] = Field(default_factory=list)
