@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections import Counter
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import replace
 from typing import Any
@@ -30,6 +31,7 @@ from fargasim.ecs.deployment import Deployment
 from fargasim.ecs.events import EventLog
 from fargasim.ecs.faults import Faults, TaskOwner
 from fargasim.ecs.lifecycle import StopRequest, Task, TaskState, run_task
+from fargasim.ecs.limits import peak_held
 from fargasim.ecs.load_balancing import Attachment, ServiceTargets
 from fargasim.ecs.placement import Subnet, SubnetPool
 from fargasim.ecs.platform import FargatePlatform
@@ -353,8 +355,8 @@ class Model:
             stopping_at=times.stopping_at,
             execution_stopped_at=times.execution_stopped_at,
             stopped_at=times.stopped_at,
-            stop_code=np.where(exited, EXIT_CODE, ""),
-            stopped_reason=np.where(exited, EXIT_REASON, ""),
+            stop_code=_where_else(exited, EXIT_CODE, ""),
+            stopped_reason=_where_else(exited, EXIT_REASON, ""),
         )
         now = self.ctx.now
         live = [c for c in self.cohorts if c.last_change > now]
@@ -624,39 +626,83 @@ _TIME_FIELDS = (
 )
 
 
+def _where_else(condition: np.ndarray, yes: str, no: str) -> np.ndarray:
+    """``yes`` where ``condition`` holds, else ``no``, as shared str objects."""
+    out = _repeated(no, condition.size)
+    out[condition] = yes
+    return out
+
+
+def _repeated(value: str, n: int) -> np.ndarray:
+    """``n`` references to one str (``np.full`` with ``dtype=object`` is ~40× slower)."""
+    out = np.empty(n, dtype=object)
+    out.fill(value)
+    return out
+
+
 def _task_records(model: Model) -> dict[str, np.ndarray]:
     """Every task of the run as columns: those run one at a time (:class:`Task` objects) and
     those launched in bulk (:class:`~fargasim.ecs.cohort.Cohort`), ordered by launch time
-    (stable: launch order among equal times)."""
+    (stable: launch order among equal times). Strings are object arrays (a cohort's repeated
+    values share one str); the task definition's billing attributes come along."""
     tasks = model.tasks
+
+    def billing(name: str) -> tuple[float, str, str]:
+        taskdef = model.task_definition(name)
+        platform = taskdef.runtimePlatform
+        return (
+            _ephemeral_gib(taskdef),
+            str(platform.cpuArchitecture),
+            str(platform.operatingSystemFamily),
+        )
+
+    def objects(values: list[Any]) -> np.ndarray:
+        out = np.empty(len(values), dtype=object)
+        out[:] = values
+        return out
+
+    per_task = [billing(t.task_definition) for t in tasks]
     parts: list[dict[str, np.ndarray]] = [
         {
-            **{f: np.array([getattr(t, f) for t in tasks], dtype=str) for f in _STRING_FIELDS},
+            "task_id": np.array([t.task_id for t in tasks], dtype="U32"),
+            **{f: objects([getattr(t, f) for t in tasks]) for f in _STRING_FIELDS[1:]},
             **{f: np.array([getattr(t, f) for t in tasks], dtype=np.float64) for f in _TIME_FIELDS},
             "cpu_units": np.array([t.cpu_units for t in tasks], dtype=np.int64),
             "memory_mib": np.array([t.memory_mib for t in tasks], dtype=np.int64),
+            "ephemeral_gib": np.array([b[0] for b in per_task], dtype=np.float64),
+            "architecture": objects([b[1] for b in per_task]),
+            "os_family": objects([b[2] for b in per_task]),
         }
     ]
     for cohort in model.cohorts:
         n = cohort.count
+        ephemeral, architecture, os_family = billing(cohort.task_definition)
         parts.append(
             {
                 "task_id": cohort.task_id,
-                "service": np.full(n, cohort.group),
+                "service": _repeated(cohort.group, n),
                 "capacity_provider": cohort.capacity_provider,
                 "availability_zone": cohort.availability_zone,
                 "subnet_id": cohort.subnet_id,
-                "task_definition": np.full(n, cohort.task_definition),
-                "started_by": np.full(n, cohort.started_by),
+                "task_definition": _repeated(cohort.task_definition, n),
+                "started_by": _repeated(cohort.started_by, n),
                 "stop_code": cohort.stop_code,
                 "stopped_reason": cohort.stopped_reason,
                 **{f: getattr(cohort, f) for f in _TIME_FIELDS},
                 "cpu_units": np.full(n, cohort.cpu_units, dtype=np.int64),
                 "memory_mib": np.full(n, cohort.memory_mib, dtype=np.int64),
+                "ephemeral_gib": np.full(n, ephemeral),
+                "architecture": _repeated(architecture, n),
+                "os_family": _repeated(os_family, n),
             }
         )
+    if len(parts) == 1:
+        return parts[0]
     merged = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
-    order = np.argsort(merged["created_at"], kind="stable")
+    created = merged["created_at"]
+    if bool(np.all(created[1:] >= created[:-1])):
+        return merged
+    order = np.argsort(created, kind="stable")
     return {key: values[order] for key, values in merged.items()}
 
 
@@ -664,25 +710,15 @@ def _assemble(model: Model, seed: int, engine: str, series: _Sampler) -> Result:
     scenario = model.scenario
     end = scenario.duration
     records = _task_records(model)
-    n = records["created_at"].size
     owners = records["service"]
-    taskdef_names = records["task_definition"]
-    distinct, which = np.unique(taskdef_names, return_inverse=True)
-    taskdefs = [model.task_definition(str(name)) for name in distinct]
     start = records["pull_started_at"]
     stop = np.where(np.isnan(records["execution_stopped_at"]), end, records["execution_stopped_at"])
     usage = Usage(
         cpu_units=records["cpu_units"],
         memory_mib=records["memory_mib"],
-        ephemeral_gib=np.array([_ephemeral_gib(td) for td in taskdefs], dtype=np.float64)[which]
-        if n
-        else np.zeros(0),
-        architecture=np.array(
-            [str(td.runtimePlatform.cpuArchitecture) for td in taskdefs] or [""], dtype=str
-        )[which].reshape(n),
-        os_family=np.array(
-            [str(td.runtimePlatform.operatingSystemFamily) for td in taskdefs] or [""], dtype=str
-        )[which].reshape(n),
+        ephemeral_gib=records["ephemeral_gib"],
+        architecture=records["architecture"],
+        os_family=records["os_family"],
         capacity_provider=records["capacity_provider"],
         start=start,
         stop=stop,
@@ -698,22 +734,22 @@ def _assemble(model: Model, seed: int, engine: str, series: _Sampler) -> Result:
 
     tasks_table = Columns(
         {
-            "taskId": records["task_id"].tolist(),
-            "service": owners.tolist(),
-            "capacityProvider": records["capacity_provider"].tolist(),
-            "availabilityZone": records["availability_zone"].tolist(),
-            "subnetId": records["subnet_id"].tolist(),
-            "taskDefinition": taskdef_names.tolist(),
-            "startedBy": records["started_by"].tolist(),
-            "cpu": records["cpu_units"].astype(str).tolist(),
-            "memory": records["memory_mib"].astype(str).tolist(),
+            "taskId": records["task_id"],
+            "service": owners,
+            "capacityProvider": records["capacity_provider"],
+            "availabilityZone": records["availability_zone"],
+            "subnetId": records["subnet_id"],
+            "taskDefinition": records["task_definition"],
+            "startedBy": records["started_by"],
+            "cpu": _labels(records["cpu_units"]),
+            "memory": _labels(records["memory_mib"]),
             "createdAt": records["created_at"],
             "pullStartedAt": start,
             "runningAt": records["running_at"],
             "stoppingAt": records["stopping_at"],
             "stoppedAt": records["stopped_at"],
-            "stopCode": records["stop_code"].tolist(),
-            "stoppedReason": records["stopped_reason"].tolist(),
+            "stopCode": records["stop_code"],
+            "stoppedReason": records["stopped_reason"],
             "billedSeconds": charges.billed_seconds,
             "costUsd": charges.total_usd,
         }
@@ -721,10 +757,11 @@ def _assemble(model: Model, seed: int, engine: str, series: _Sampler) -> Result:
     assert tuple(tasks_table.names) == TASK_COLUMNS
     by_service = {s.serviceName: 0.0 for s in scenario.services}
     by_provider = {"FARGATE": 0.0, "FARGATE_SPOT": 0.0}
-    names, owner_index = np.unique(owners, return_inverse=True)
-    owner_cost = np.bincount(owner_index, weights=charges.total_usd, minlength=names.size)
-    for name, cost_usd in zip(names.tolist(), owner_cost.tolist(), strict=True):
-        by_service[name] = by_service.get(name, 0.0) + cost_usd
+    owner_masks = {
+        name: owners == name for name in [*by_service, *sorted(model.run_task_api.groups)]
+    }
+    for name, mask in owner_masks.items():
+        by_service[name] = float(charges.total_usd[mask].sum())
     for provider in by_provider:
         by_provider[provider] = float(
             charges.total_usd[records["capacity_provider"] == provider].sum()
@@ -745,10 +782,8 @@ def _assemble(model: Model, seed: int, engine: str, series: _Sampler) -> Result:
         name = spec.serviceName
         state = model.state[name]
         state.add_running(end, 0)
-        mine = owners == name
-        stopped = records["stop_code"][mine & ~np.isnan(records["stopped_at"])]
-        found, counts = np.unique(stopped, return_counts=True)
-        codes = dict(zip(found.tolist(), counts.tolist(), strict=True))
+        mine = owner_masks[name]
+        codes = Counter(records["stop_code"][mine & ~np.isnan(records["stopped_at"])].tolist())
         services[name] = ServiceSummary(
             tasks_launched=int(mine.sum()),
             peak_running=state.peak_running,
@@ -774,13 +809,13 @@ def _assemble(model: Model, seed: int, engine: str, series: _Sampler) -> Result:
                 tasks_launched=stats.tasks_launched,
                 tasks_failed=sum(stats.failures.values()),
                 failures=dict(sorted(stats.failures.items())),
-                task_hours=round(float(billable[owners == group].sum()) / 3600.0, 6),
+                task_hours=round(float(billable[owner_masks[group]].sum()) / 3600.0, 6),
             )
             for group, stats in sorted(model.run_task_api.groups.items())
         },
         platform=PlatformSummary(
-            peak_on_demand_vcpu=_peak_vcpu(records, "FARGATE", end),
-            peak_spot_vcpu=_peak_vcpu(records, "FARGATE_SPOT", end),
+            peak_on_demand_vcpu=_peak_vcpu(records, "FARGATE"),
+            peak_spot_vcpu=_peak_vcpu(records, "FARGATE_SPOT"),
             on_demand_vcpu_quota=scenario.account.fargate_on_demand_vcpu_quota,
             spot_vcpu_quota=scenario.account.fargate_spot_vcpu_quota,
         ),
@@ -943,19 +978,23 @@ def _deployment_summary(deployment: Deployment) -> DeploymentSummary:
     )
 
 
-def _peak_vcpu(records: dict[str, np.ndarray], provider: str, end: float) -> float:
+def _labels(values: np.ndarray) -> np.ndarray:
+    """Integers as text (task CPU and memory, as ECS writes them), converting each distinct
+    value once."""
+    distinct, which = np.unique(values, return_inverse=True)
+    labels = np.array([str(v) for v in distinct.tolist()], dtype=object)
+    out: np.ndarray = labels[which]
+    return out
+
+
+def _peak_vcpu(records: dict[str, np.ndarray], provider: str) -> float:
     """Most vCPU held at once by tasks of ``provider``, each counted from launch to STOPPED
     (what the concurrent vCPU quota of §5.2 counts)."""
     mine = records["capacity_provider"] == provider
-    if not mine.any():
-        return 0.0
-    starts = records["created_at"][mine]
-    stops = np.where(np.isnan(records["stopped_at"][mine]), end, records["stopped_at"][mine])
-    units = records["cpu_units"][mine]
-    times = np.concatenate((starts, stops))
-    deltas = np.concatenate((units, -units))
-    order = np.lexsort((deltas, times))  # at the same instant, releases before launches
-    return round(float(np.cumsum(deltas[order]).max()) / 1024.0, 6)
+    held = peak_held(
+        records["created_at"][mine], records["stopped_at"][mine], records["cpu_units"][mine]
+    )
+    return round(held / 1024.0, 6)
 
 
 def _ephemeral_gib(taskdef: TaskDefinitionSpec) -> float:

@@ -101,13 +101,18 @@ class Timeline:
         network = NetworkConfiguration(
             awsvpcConfiguration=AwsVpcConfiguration(subnets=list(entry.subnets))
         )
+        made: dict[int, RunTaskEvent] = {}  # one request per call size, shared by its calls
         requests = [
-            RunTaskEvent(
-                taskDefinition=entry.task_definition,
-                count=count,
-                capacityProviderStrategy=list(entry.capacity_provider_strategy),
-                networkConfiguration=network,
-                group=entry.group,
+            made.get(count)
+            or made.setdefault(
+                count,
+                RunTaskEvent(
+                    taskDefinition=entry.task_definition,
+                    count=count,
+                    capacityProviderStrategy=list(entry.capacity_provider_strategy),
+                    networkConfiguration=network,
+                    group=entry.group,
+                ),
             )
             for count in batch_calls(entry.count)
         ]

@@ -171,9 +171,14 @@ def cumulative_cost(usage: Usage, charges: Charges, times: npt.ArrayLike) -> Flo
     (When a duration exceeds its billed seconds by less than the billing tolerance, the task
     accrues only for ``billed_seconds`` and its top-up is 0, which keeps the curve monotone.)
 
-    Events are sorted once; each time is then located by binary search; within an interval the
-    curve is linear. O((tasks + times) log tasks). Values are exact up to floating-point rounding
-    relative to the grand total (the brute-force sum of the definition agrees to ~1e-15 of it).
+    Computed per time, not per event: at time ``T`` the accrual is ``Σ rate·(min(T, a) − s)`` over
+    started tasks (``a`` = when accrual ends), i.e. ``T·W(T) − X(T)`` with ``W`` the rates and
+    ``X`` the rate-weighted times of the starts and ends at or before ``T``, plus the top-ups of
+    the stops at or before ``T``. Each start, end and stop is located among the sorted times by
+    binary search and the sums are cumulative counts: O(tasks · log times + times log times),
+    with no sort of the tasks. The result is made monotone (a running maximum, which only hides
+    rounding), at most the grand total, and exactly the grand total from the last stop on.
+    Values agree with the definition to ~1e-15 of the grand total.
     """
     t = np.asarray(times, dtype=np.float64)
     if np.isnan(t).any():
@@ -197,43 +202,27 @@ def cumulative_cost(usage: Usage, charges: Charges, times: npt.ArrayLike) -> Flo
     accrue_until = np.minimum(e, s + secs)
     top_up = np.maximum(cost - rate * (accrue_until - s), 0.0)
 
-    zeros = np.zeros(len(s))
-    ones = np.ones(len(s), dtype=np.int64)
-    event_time = np.concatenate([s, accrue_until, e])
-    order = np.argsort(event_time)  # simultaneous events are summed, so any order
-    event_time = event_time[order]
-    d_rate = np.concatenate([rate, -rate, zeros])[order]
-    d_active = np.concatenate([ones, -ones, 0 * ones])[order]
-    event_top_up = np.concatenate([zeros, zeros, top_up])[order]
+    flat = t.ravel()
+    order = np.argsort(flat, kind="stable")
+    ts = flat[order]
+    m = ts.size
 
-    # Group simultaneous events: u[k] are the distinct event times.
-    first = np.concatenate([[0], np.flatnonzero(np.diff(event_time)) + 1])
-    u = event_time[first]
-    active = np.cumsum(np.add.reduceat(d_active, first))
-    slope = np.cumsum(np.add.reduceat(d_rate, first))
-    slope = np.where(active > 0, np.maximum(slope, 0.0), 0.0)  # R[k] on [u[k], u[k+1])
-    top = np.add.reduceat(event_top_up, first)
+    def by_time(at: FloatArray, weights: FloatArray) -> FloatArray:
+        """Σ weights of the events at or before each of ``ts``."""
+        first_time = np.searchsorted(ts, at, side="left")  # the first ts ≥ the event
+        per_time = np.bincount(first_time, weights=weights, minlength=m + 1)[:m]
+        summed: FloatArray = np.cumsum(per_time)
+        return summed
 
-    # Cost added at u[k] (top-ups there + accrual since u[k-1]); all terms are ≥ 0.
-    added = top.copy()
-    added[1:] += slope[:-1] * np.diff(u)
-    # Accrued by u[k] = grand total − what is still to come; the remainder is a reverse cumsum of
-    # non-negative terms, so the level never decreases and ends exactly at the grand total.
-    remaining = np.concatenate([np.cumsum(added[::-1])[::-1][1:], [0.0]])
-    level = np.maximum(grand_total - remaining, 0.0)
-    # Accrued just before u[k] (its top-ups not yet added): level[k-1] ≤ pre[k] ≤ level[k].
-    pre = np.maximum(grand_total - (remaining + top), 0.0)
-
-    k = np.searchsorted(u, t, side="right") - 1
-    before = k < 0
-    k = np.maximum(k, 0)
-    nxt = np.minimum(k + 1, len(u) - 1)
-    # Linear within [u[k], u[k+1]), written back from pre[k+1] and clipped to
-    # [level[k], pre[k+1]], so rounding can never make the curve go down.
-    back = np.minimum(pre[nxt] - (u[nxt] - t) * slope[k], pre[nxt])
-    value = np.where(k == len(u) - 1, level[k], np.maximum(level[k], back))
-    result: FloatArray = np.where(before, 0.0, value)
-    return result
+    rates = by_time(s, rate) - by_time(accrue_until, rate)
+    weighted = by_time(s, rate * s) - by_time(accrue_until, rate * accrue_until)
+    values = np.maximum(ts * rates - weighted + by_time(e, top_up), 0.0)
+    values = np.minimum(np.maximum.accumulate(values), grand_total)
+    values[ts >= e.max()] = grand_total
+    result = np.empty(m)
+    result[order] = values
+    shaped: FloatArray = result.reshape(t.shape)
+    return shaped
 
 
 # ---------------------------------------------------------------------------------------------

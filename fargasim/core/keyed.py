@@ -51,9 +51,8 @@ class KeyedStream:
             return np.empty((0, self.slots), dtype=np.float64)
         generator = np.random.Philox(key=self._key, counter=start * self._blocks)
         words = generator.random_raw(count * width)
-        unit = _to_unit(np.asarray(words, dtype=np.uint64)).reshape(count, width)
-        out: FloatArray = np.ascontiguousarray(unit[:, : self.slots])
-        return out
+        used = np.asarray(words, dtype=np.uint64).reshape(count, width)[:, : self.slots]
+        return _to_unit(used)
 
     def row(self, ordinal: int) -> FloatArray:
         """The uniforms of one item: shape ``(slots,)``."""
@@ -70,11 +69,15 @@ class KeyedStream:
         )
 
 
-_HEX = np.array([f"{b:02x}" for b in range(256)], dtype="S2")
+_HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8).astype(np.uint32)
 
 
 def hex_ids(words: npt.NDArray[np.uint64]) -> npt.NDArray[np.str_]:
-    """32-hex-digit identifiers (like ECS task ids) from the first two words of each row."""
+    """32-hex-digit identifiers (like ECS task ids) from the first two words of each row: the
+    16 bytes' nibbles become the code points of a ``U32`` array directly (no per-id str)."""
     data = np.ascontiguousarray(words[:, :2]).view(np.uint8).reshape(-1, 16)
-    text = _HEX[data].reshape(-1).view("S32")
-    return text.astype("U32")
+    digits = np.empty((data.shape[0], 32), dtype=np.uint32)
+    digits[:, 0::2] = _HEX_DIGITS[data >> 4]
+    digits[:, 1::2] = _HEX_DIGITS[data & 0x0F]
+    ids: npt.NDArray[np.str_] = digits.view("U32").reshape(-1)
+    return ids

@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fargasim.ecs.cohort import Cohort
+from fargasim.ecs.limits import peak_held
 from fargasim.ecs.platform import FargatePlatform
 from fargasim.ecs.standalone import TASKS_PER_CALL, RunTaskApi
 from fargasim.scenario.schema import (
@@ -218,20 +219,12 @@ def _peak(
     select: Callable[[Cohort], npt.NDArray[np.bool_]],
     amount: Callable[[Cohort], int],
 ) -> int:
-    """The most held at once by the selected tasks of ``cohorts``, each holding ``amount`` from
-    its launch until STOPPED (releases before launches at the same instant)."""
-    times: list[FloatArray] = []
-    deltas: list[npt.NDArray[np.int64]] = []
-    for cohort in cohorts:
-        mask = select(cohort)
-        unit = amount(cohort)
-        start = cohort.created_at[mask]
-        stop = np.where(np.isnan(cohort.stopped_at[mask]), np.inf, cohort.stopped_at[mask])
-        times += [start, stop]
-        deltas += [np.full(start.size, unit, np.int64), np.full(stop.size, -unit, np.int64)]
-    t = np.concatenate(times)
-    d = np.concatenate(deltas)
-    if t.size == 0:
-        return 0
-    order = np.lexsort((d, t))
-    return int(np.cumsum(d[order]).max())
+    """The most held at once by the selected tasks of ``cohorts`` (:func:`peak_held`)."""
+    masks = [select(c) for c in cohorts]
+    return peak_held(
+        np.concatenate([c.created_at[m] for c, m in zip(cohorts, masks, strict=True)]),
+        np.concatenate([c.stopped_at[m] for c, m in zip(cohorts, masks, strict=True)]),
+        np.concatenate(
+            [np.full(int(m.sum()), amount(c)) for c, m in zip(cohorts, masks, strict=True)]
+        ),
+    )

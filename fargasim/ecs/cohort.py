@@ -28,6 +28,7 @@ from fargasim.ecs.startup import ShutdownArrays, StartupArrays
 
 FloatArray = npt.NDArray[np.float64]
 StrArray = npt.NDArray[np.str_]
+ObjArray = npt.NDArray[np.object_]  # str values: repeated strings are shared, not copied
 
 
 @dataclass(frozen=True)
@@ -40,17 +41,17 @@ class Cohort:
     cpu_units: int
     memory_mib: int
     task_id: StrArray
-    capacity_provider: StrArray
-    availability_zone: StrArray
-    subnet_id: StrArray
+    capacity_provider: ObjArray
+    availability_zone: ObjArray
+    subnet_id: ObjArray
     created_at: FloatArray
     pull_started_at: FloatArray
     running_at: FloatArray
     stopping_at: FloatArray
     execution_stopped_at: FloatArray
     stopped_at: FloatArray
-    stop_code: StrArray
-    stopped_reason: StrArray
+    stop_code: ObjArray
+    stopped_reason: ObjArray
 
     @property
     def count(self) -> int:

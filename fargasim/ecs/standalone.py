@@ -51,7 +51,13 @@ from fargasim.core.keyed import KeyedStream, hex_ids
 from fargasim.ecs.capacity import StrategyItem, choose_provider
 from fargasim.ecs.events import EventLog
 from fargasim.ecs.lifecycle import StopCode, StopMode, Task, TaskState, lose, request_stop
-from fargasim.ecs.limits import VCPU_QUOTA_REASON, AccountLimits, Provider, TokenBucket
+from fargasim.ecs.limits import (
+    VCPU_QUOTA_REASON,
+    AccountLimits,
+    Provider,
+    TokenBucket,
+    serve_calls,
+)
 from fargasim.ecs.placement import Subnet
 from fargasim.ecs.platform import FargatePlatform
 from fargasim.ecs.startup import RUN_SLOT, lifecycle_stream
@@ -77,14 +83,13 @@ class _Call:
     subnet_ids: list[str]
     providers: list[Provider]  # each task's provider, by the strategy (§7.1)
     announce: bool = True
+    providers_needed: dict[Provider, int] = field(init=False)  # launch tokens per bucket
 
-    @property
-    def providers_needed(self) -> dict[Provider, int]:
-        """Launch tokens the call needs, per bucket."""
+    def __post_init__(self) -> None:
         needed: dict[Provider, int] = {}
         for p in self.providers:
             needed[p] = needed.get(p, 0) + 1
-        return needed
+        self.providers_needed = needed
 
 
 @dataclass
@@ -109,9 +114,9 @@ class BulkLaunch:
     first_ordinal: int  # the group's launch ordinal of the first task
     task_id: npt.NDArray[np.str_]
     created_at: FloatArray
-    capacity_provider: npt.NDArray[np.str_]
-    availability_zone: npt.NDArray[np.str_]
-    subnet_id: npt.NDArray[np.str_]
+    capacity_provider: npt.NDArray[np.object_]  # str values
+    availability_zone: npt.NDArray[np.object_]
+    subnet_id: npt.NDArray[np.object_]
     calls: int
     buckets: dict[str, tuple[float, float | None]]  # the token buckets' state after the calls
 
@@ -288,25 +293,29 @@ class RunTaskApi:
         token buckets, with every task started (the caller has checked that none can fail:
         :mod:`fargasim.ecs.bulk`). Nothing is committed until :meth:`commit_bulk`."""
         limits = self.platform.limits
-        calls = [_make_call(index, r, task_definition, run_seconds, False) for r in requests]
+        # Calls with equal requests (all but the last, in a submission) are made once.
+        made: dict[int, _Call] = {}
+        calls = [
+            made.get(id(r))
+            or made.setdefault(id(r), _make_call(index, r, task_definition, run_seconds, False))
+            for r in requests
+        ]
         group = requests[0].group_name
         stats = self.groups.get(group, GroupStats())
         shadow = _ShadowLimits(limits)
-        now = max(self.ctx.now, self.free_at)
-        times = np.empty(len(calls), dtype=np.float64)
-        for k, call in enumerate(calls):
-            while True:
-                ready = _ready_at(shadow, call, now)
-                if ready <= now:
-                    break
-                now = now + (ready - now)  # as SimPy adds a timeout's delay to the clock
-            shadow.take_run_task_call(now)
-            for provider, n in call.providers_needed.items():
-                shadow.bucket(provider).take(now, n)
-            times[k] = now
+        needs = {
+            id(c): tuple(
+                (shadow.bucket(p), min(n, int(shadow.bucket(p).capacity)))
+                for p, n in c.providers_needed.items()
+            )
+            for c in made.values()
+        }
+        start = max(self.ctx.now, self.free_at)
+        times = np.array(serve_calls(shadow.run_task_bucket, [needs[id(c)] for c in calls], start))
         sizes = np.array([c.request.count for c in calls], dtype=np.int64)
         created = np.repeat(times, sizes)
-        providers = np.concatenate([np.array(c.providers, dtype=str) for c in calls])
+        patterns = {id(c): np.array(c.providers, dtype=object) for c in made.values()}
+        providers = np.concatenate([patterns[id(c)] for c in calls])
         count = created.size
         first = stats.tasks_launched
         pool = self.platform.pool
@@ -316,10 +325,9 @@ class RunTaskApi:
             zone: next(sid for sid in subnet_ids if pool[sid].availability_zone == zone)
             for zone in zones
         }
-        zone_of = np.array(zones, dtype=str)[(first + np.arange(count)) % len(zones)]
-        subnet_of = np.array([first_subnet[z] for z in zones], dtype=str)[
-            (first + np.arange(count)) % len(zones)
-        ]
+        turn = (first + np.arange(count)) % len(zones)
+        zone_of = np.array(zones, dtype=object)[turn]
+        subnet_of = np.array([first_subnet[z] for z in zones], dtype=object)[turn]
         cpu, memory = self._size_of(task_definition)
         return BulkLaunch(
             group=group,
@@ -415,7 +423,7 @@ def _make_call(
     )
 
 
-def _ready_at(limits: AccountLimits | _ShadowLimits, call: _Call, now: float) -> float:
+def _ready_at(limits: AccountLimits, call: _Call, now: float) -> float:
     """When ``call`` can be served: a RunTask call token, and launch tokens for its tasks (at
     most a bucket's capacity: a call larger than a bucket takes what a full bucket holds, and
     its other tasks fail)."""
@@ -431,20 +439,14 @@ class _ShadowLimits:
 
     def __init__(self, limits: AccountLimits) -> None:
         self._buckets = {p: copy.copy(limits.bucket(p)) for p in ("FARGATE", "FARGATE_SPOT")}
-        self._run_task = copy.copy(limits.run_task_bucket)
+        self.run_task_bucket = copy.copy(limits.run_task_bucket)
 
     def bucket(self, provider: Provider) -> TokenBucket:
         return self._buckets[provider]
 
-    def run_task_call_ready_at(self, now: float) -> float:
-        return self._run_task.ready_at(now)
-
-    def take_run_task_call(self, now: float) -> bool:
-        return self._run_task.take(now)
-
     def states(self) -> dict[str, tuple[float, float | None]]:
         out = {p: b.state for p, b in self._buckets.items()}
-        out["RUN_TASK"] = self._run_task.state
+        out["RUN_TASK"] = self.run_task_bucket.state
         return out
 
 
