@@ -39,13 +39,8 @@ from fargasim.ecs.service import ServiceScheduler, ServiceSettings
 from fargasim.ecs.sizes import SizeRules
 from fargasim.ecs.standalone import EXIT_REASON, RunTaskApi
 from fargasim.ecs.startup import (
-    RUN_SLOT,
-    SHUTDOWN_SLOTS,
-    STARTUP_SLOTS,
+    LifecycleDraws,
     image_size_mib,
-    lifecycle_stream,
-    shutdown_arrays,
-    startup_arrays,
     stop_timeout,
 )
 from fargasim.elb.settings import settings_from_spec
@@ -143,6 +138,7 @@ class Model:
             self.dataplane = self.vectorized
         self.tasks: list[Task] = []
         self._launched: dict[str, int] = {}
+        self.draws = LifecycleDraws(self.ctx, scenario.model.startup, scenario.model.shutdown)
         self.state: dict[str, _ServiceState] = {}
         self.schedulers: dict[str, ServiceScheduler] = {}
         self.targets: dict[str, ServiceTargets] = {}
@@ -295,19 +291,14 @@ class Model:
 
     def _launch(self, scheduler: TaskOwner, task: Task) -> None:
         taskdef = self.task_definition(task.task_definition)
-        spec = self.scenario.model
         task.image = taskdef.containerDefinitions[0].image
         task.ordinal = self._next_ordinals(task.service, 1)
-        u = self.lifecycle_uniforms(task.service, task.ordinal, 1)
-        startup = startup_arrays(
-            spec.startup,
+        startup, shutdown = self.draws.plans(
             task.service,
             image_size_mib(self.scenario, taskdef),
             cpu_units_to_vcpu(task.cpu_units),
-            u[:, STARTUP_SLOTS],
-        ).plan(0)
-        shutdown = shutdown_arrays(spec.shutdown, stop_timeout(taskdef), u[:, SHUTDOWN_SLOTS]).plan(
-            0
+            stop_timeout(taskdef),
+            task.ordinal,
         )
         self.tasks.append(task)
         if task.service in self.state:
@@ -326,17 +317,15 @@ class Model:
         api = self.run_task_api
         plan = api.plan_bulk(requests, index, task_definition, entry.run_seconds)
         taskdef = self.task_definition(task_definition)
-        spec = self.scenario.model
-        u = self.lifecycle_uniforms(plan.group, plan.first_ordinal, plan.count)
-        startup = startup_arrays(
-            spec.startup,
+        startup, shutdown, u_run = self.draws.arrays(
             plan.group,
             image_size_mib(self.scenario, taskdef),
             cpu_units_to_vcpu(plan.cpu_units),
-            u[:, STARTUP_SLOTS],
+            stop_timeout(taskdef),
+            plan.first_ordinal,
+            plan.count,
         )
-        shutdown = shutdown_arrays(spec.shutdown, stop_timeout(taskdef), u[:, SHUTDOWN_SLOTS])
-        run = quantile(entry.run_seconds, u[:, RUN_SLOT])
+        run = quantile(entry.run_seconds, u_run)
         times = exit_times(plan.created_at, startup, run, shutdown, self.scenario.duration)
         exited = ~np.isnan(times.stopping_at)
         cohort = Cohort(
@@ -377,12 +366,6 @@ class Model:
         first = self._launched.get(owner, 0)
         self._launched[owner] = first + count
         return first
-
-    def lifecycle_uniforms(self, owner: str, first: int, count: int) -> np.ndarray:
-        """The lifecycle uniforms of ``owner``'s tasks ``first … first + count − 1``
-        (:data:`~fargasim.ecs.startup.LIFECYCLE_SLOTS` per task), the same drawn one task at
-        a time or in a block."""
-        return lifecycle_stream(self.ctx, owner).rows(first, count)
 
     def observe(self, task: Task, previous: TaskState) -> None:
         if task.service not in self.schedulers:

@@ -143,3 +143,48 @@ def draw_startup(
 def draw_shutdown(spec: ShutdownSpec, timeout: float, rng: np.random.Generator) -> ShutdownPlan:
     """One task's stop step durations, from a sequential stream."""
     return shutdown_arrays(spec, timeout, rng.random((1, 3))).plan(0)
+
+
+class LifecycleDraws:
+    """Start-up and stop plans of each owner's tasks, drawn :data:`BLOCK` tasks at a time.
+
+    The draws are keyed by the task's ordinal (:func:`lifecycle_stream`), so a block gives each
+    task exactly what drawing it alone would; blocks only spare the per-draw overhead when a
+    scheduler launches tasks one at a time. One block is kept per owner and task shape."""
+
+    BLOCK = 256
+
+    def __init__(self, ctx: Context, startup: StartupSpec, shutdown: ShutdownSpec) -> None:
+        self.ctx = ctx
+        self.startup = startup
+        self.shutdown = shutdown
+        self._blocks: dict[
+            tuple[str, float, float, float], tuple[int, StartupArrays, ShutdownArrays]
+        ] = {}
+
+    def arrays(
+        self, owner: str, image_mib: float, vcpu: float, timeout: float, first: int, count: int
+    ) -> tuple[StartupArrays, ShutdownArrays, FloatArray]:
+        """The plans of tasks ``first … first + count − 1`` of ``owner``, and the uniform of each
+        one's run time (standalone tasks)."""
+        u = lifecycle_stream(self.ctx, owner).rows(first, count)
+        return (
+            startup_arrays(self.startup, owner, image_mib, vcpu, u[:, STARTUP_SLOTS]),
+            shutdown_arrays(self.shutdown, timeout, u[:, SHUTDOWN_SLOTS]),
+            u[:, RUN_SLOT],
+        )
+
+    def plans(
+        self, owner: str, image_mib: float, vcpu: float, timeout: float, ordinal: int
+    ) -> tuple[StartupPlan, ShutdownPlan]:
+        """The plans of ``owner``'s task number ``ordinal``."""
+        key = (owner, image_mib, vcpu, timeout)
+        block = ordinal // self.BLOCK
+        cached = self._blocks.get(key)
+        if cached is None or cached[0] != block:
+            startup, shutdown, _ = self.arrays(
+                owner, image_mib, vcpu, timeout, block * self.BLOCK, self.BLOCK
+            )
+            cached = self._blocks[key] = (block, startup, shutdown)
+        i = ordinal - block * self.BLOCK
+        return cached[1].plan(i), cached[2].plan(i)
