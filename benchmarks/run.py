@@ -1,204 +1,183 @@
-"""fargasim benchmarks (``make bench``): medians of repeated runs, ratios measured side by side.
+"""fargasim benchmarks (``make bench``, issue #6): medians of repeated runs, ratios side by side.
 
-B0  the quickstart scenario (one day, 1 s data-plane ticks): wall time per simulated day.
-B0m billing of N tasks: the vectorized meter (``billing.charge``) vs pricing each task with
-    ``fargasim.price`` in a Python loop (what a user would write), same inputs, same run.
-B5  the request model: the same one-hour scenario at about 300 requests/s (10 tasks of 1 vCPU,
-    lognormal work of 20 ms, cv 1, round robin) through the vectorized and the exact engine in
-    one run: the speed ratio and the latency differences (mean, p50, p95, p99).
+Suites (one module each, its docstring says what it measures and why):
 
-Results are appended to ``benchmarks/RESULTS.md`` with the machine description. Not a test:
-nothing here asserts a speed.
+B0   quickstart: one simulated day of a small service            ``b0_basics.py``
+B0m  the vectorized meter vs a ``fargasim.price`` loop            ``b0_basics.py``
+B1   bulk batch lifecycle + billing, 10^3..10^6 tasks, vs a per-task SimPy baseline
+                                                                  ``b1_bulk.py``, ``baseline_simpy.py``
+B2   a week of a web service swinging 500..5,000 tasks: wall, peak RSS   ``b2_week.py``
+B3   the request model, vectorized vs exact engine (was B5)       ``b3_requests.py``
+B4   peak RSS per task and per simulated hour                     ``b4_memory.py``
+
+Usage::
+
+    python benchmarks/run.py                      # everything, 5 runs each, appended to RESULTS.md
+    python benchmarks/run.py B1 B3 --runs 3       # a subset
+    python benchmarks/run.py B1 --max-tasks 10000 --no-append   # print the markdown only
+    python benchmarks/run.py B2 --days 1          # a shorter horizon (targets judged at 7 days)
+    python benchmarks/run.py --profile B2 B3      # cProfile summaries in benchmarks/profiles/
+
+The results table says for each target of the issue whether this run met it (✓/✗). Not a test:
+nothing here fails on a slow machine.
 """
 
 from __future__ import annotations
 
+import argparse
+import cProfile
 import datetime
-import os
-import platform
-import statistics
+import io
+import pstats
 import sys
+import sysconfig
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks import b0_basics, b1_bulk, b2_week, b3_requests, b4_memory
+from benchmarks.common import ROOT, Options, Section, machine, plural, progress
 
-import fargasim  # noqa: E402
-from fargasim.billing import PriceTable, PricingSpec, Usage, charge  # noqa: E402
-
-REPEATS = 5
-
-
-def timed(fn: Callable[[], object], repeats: int = REPEATS) -> list[float]:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return times
-
-
-def describe(times: list[float]) -> str:
-    return f"median {statistics.median(times):.3f} s (min {min(times):.3f}, max {max(times):.3f})"
-
-
-def bench_quickstart() -> str:
-    sc = fargasim.load_scenario(ROOT / "scenarios" / "quickstart.yaml")
-    times = timed(lambda: fargasim.simulate(sc, seed=1))
-    return f"| B0 quickstart, 1 simulated day | {describe(times)} |"
+SUITES: dict[str, Callable[[Options], Section]] = {
+    "B0": b0_basics.run_quickstart,
+    "B0m": b0_basics.run_meter,
+    "B1": b1_bulk.run,
+    "B2": b2_week.run,
+    "B3": b3_requests.run,
+    "B4": b4_memory.run,
+}
+PROFILES = {
+    "B1": b1_bulk.profile_target,
+    "B2": b2_week.profile_target,
+    "B3": b3_requests.profile_target,
+}
+ALIASES = {"B5": "B3"}  # B3 was called B5 before issue #6
+RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+PROFILE_DIR = ROOT / "benchmarks" / "profiles"
+PROFILE_LINES = 40
 
 
-def bench_meter(n: int) -> str:
-    rng = np.random.default_rng(0)
-    start = rng.uniform(0, 3600, n)
-    usage = Usage(
-        cpu_units=np.full(n, 1024, dtype=np.int64),
-        memory_mib=np.full(n, 2048, dtype=np.int64),
-        ephemeral_gib=np.full(n, 20.0),
-        architecture=np.full(n, "X86_64"),
-        os_family=np.full(n, "LINUX"),
-        capacity_provider=np.where(rng.random(n) < 0.5, "FARGATE", "FARGATE_SPOT"),
-        start=start,
-        stop=start + rng.exponential(600, n),
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="benchmarks/run.py", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    table = PriceTable.load("us-east-1")
-    spec = PricingSpec()
-    vec = timed(lambda: charge(usage, table, spec))
-
-    def loop() -> None:
-        for i in range(n):
-            fargasim.price(
-                "1024",
-                "2048",
-                float(usage.stop[i] - usage.start[i]),
-                capacity_provider=str(usage.capacity_provider[i]),
-            )
-
-    per_task = timed(loop, repeats=3)
-    ratio = statistics.median(per_task) / statistics.median(vec)
-    return (
-        f"| B0m meter, {n:,} tasks: vectorized | {describe(vec)} |\n"
-        f"| B0m meter, {n:,} tasks: price() loop | {describe(per_task)}; ratio {ratio:.0f}x |"
+    parser.add_argument("suites", nargs="*", metavar="SUITE", help=f"{', '.join(SUITES)} (all)")
+    parser.add_argument("--runs", type=int, default=5, help="runs per measurement (5)")
+    parser.add_argument(
+        "--max-tasks",
+        type=int,
+        default=10**6,
+        help="largest B1 batch (10^6); B4 uses 10^4 and 10^5 tasks, or a decade below it",
     )
+    parser.add_argument("--days", type=float, default=7.0, help="B2/B4 horizon in days (7)")
+    parser.add_argument("--no-append", action="store_true", help="print the markdown only")
+    parser.add_argument(
+        "--results", type=Path, default=RESULTS, help="file to append to (benchmarks/RESULTS.md)"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="write cProfile summaries of B2 and B3 (or SUITEs)"
+    )
+    args = parser.parse_args(argv)
+    args.suites = [ALIASES.get(s, s) for s in args.suites]
+    table = PROFILES if args.profile else SUITES
+    unknown = [s for s in args.suites if s not in table]
+    if unknown:
+        parser.error(f"unknown suite(s) {', '.join(unknown)}: choose from {', '.join(table)}")
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    return args
 
 
-REQUEST_SCENARIO = """
-fargasim: 1
-name: bench-requests
-duration: 1h
-seed: 11
-network:
-  subnets:
-    - {subnetId: subnet-a, availabilityZone: us-east-1a}
-    - {subnetId: subnet-b, availabilityZone: us-east-1b}
-taskDefinitions:
-  - family: web
-    networkMode: awsvpc
-    requiresCompatibilities: [FARGATE]
-    cpu: "1024"
-    memory: "2048"
-    containerDefinitions:
-      - {name: app, image: "app:1", portMappings: [{containerPort: 80}]}
-services:
-  - serviceName: web
-    taskDefinition: web
-    desiredCount: 10
-    launchType: FARGATE
-    networkConfiguration: {awsvpcConfiguration: {subnets: [subnet-a, subnet-b]}}
-    loadBalancers: [{targetGroupArn: web-tg, containerName: app, containerPort: 80}]
-targetGroups:
-  - {Name: web-tg, TargetType: ip, Protocol: HTTP, Port: 80, HealthCheckIntervalSeconds: 10,
-     HealthyThresholdCount: 2}
-workload:
-  - service: web
-    arrivals: {pattern: poisson, rps: 300}
-    request: {cpuSeconds: {distribution: lognormal, mean: 0.02, cv: 1.0}}
-output: {sampleInterval: 60}
-"""
+def command(argv: list[str]) -> str:
+    return " ".join(["python benchmarks/run.py", *argv])
 
 
-def bench_request_model(repeats: int = 3) -> str:
-    from fargasim.scenario.loader import load_scenario_text
+def now_utc() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
-    sc = load_scenario_text(REQUEST_SCENARIO, "bench-requests.yaml")
-    results: dict[str, object] = {}
 
-    def run(engine: str) -> None:
-        results[engine] = fargasim.simulate(sc, engine=engine)
-
-    vec = timed(lambda: run("vectorized"), repeats=repeats)
-    exact = timed(lambda: run("exact"), repeats=repeats)
-    ratio = statistics.median(exact) / statistics.median(vec)
-    rows = [
-        f"| B5 request model, 1 h at 300 req/s: vectorized | {describe(vec)} |",
-        f"| B5 request model, 1 h at 300 req/s: exact | {describe(exact)}; ratio {ratio:.0f}x |",
+def results_block(sections: dict[str, Section], opts: Options, argv: list[str]) -> str:
+    rows = [row for section in sections.values() for row in section.rows]
+    notes = [note for section in sections.values() for note in section.notes]
+    lines = [
+        f"## {now_utc()}",
+        "",
+        f"Machine: {machine()}",
+        "",
+        f"Command: `{command(argv)}`; {plural(opts.runs, 'run')} per measurement unless a "
+        "row says otherwise; times are wall-clock median (min, max).",
+        "",
+        "| benchmark | result | target |",
+        "|---|---|---|",
+        *(f"| {name} | {result} | {goal} |" for name, result, goal in rows),
+        "",
     ]
-    summaries = {e: r.summary.services["web"].requests for e, r in results.items()}  # type: ignore[attr-defined]
-    v, x = summaries["vectorized"], summaries["exact"]
-    assert v is not None and x is not None
-    for label, a, b in (
-        ("mean", v.mean_latency_ms, x.mean_latency_ms),
-        ("p50", v.p50_latency_ms, x.p50_latency_ms),
-        ("p95", v.p95_latency_ms, x.p95_latency_ms),
-        ("p99", v.p99_latency_ms, x.p99_latency_ms),
-    ):
-        assert a is not None and b is not None
-        rows.append(
-            f"| B5 latency {label}: vectorized vs exact | {a:.2f} ms vs {b:.2f} ms "
-            f"({100.0 * (a - b) / b:+.1f} %) |"
-        )
-    rows.append(f"| B5 requests (both engines) | {v.total:,} vs {x.total:,} |")
-    return "\n".join(rows)
+    if notes:
+        lines += [*(f"* {note}" for note in notes), ""]
+    return "\n".join(lines)
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"numpy {np.__version__}, {platform.system()} {platform.release()}"
-    )
-
-
-def main() -> None:
-    only = set(sys.argv[1:])
-    benches = {
-        "B0": bench_quickstart,
-        "B0m": lambda: bench_meter(20_000),
-        "B5": bench_request_model,
-    }
-    rows = [fn() for name, fn in benches.items() if not only or name in only]
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    block = "\n".join(
-        [
-            f"## {stamp}",
-            "",
-            f"Machine: {machine()}",
-            "",
-            "| benchmark | result |",
-            "|---|---|",
-            *rows,
-            "",
+def profile(names: list[str], opts: Options, argv: list[str]) -> None:
+    """cProfile summaries (top by cumulative and by own time) in benchmarks/profiles/NAME.txt."""
+    PROFILE_DIR.mkdir(exist_ok=True)
+    prefixes = [(f"{ROOT}/", ""), (f"{sysconfig.get_paths()['purelib']}/", "site-packages/")]
+    for name in names:
+        parts = [
+            f"# cProfile of {name}",
+            f"# Date: {now_utc()}",
+            f"# Machine: {machine()}",
+            f"# Command: {command(argv)}",
+            "# cProfile adds a per-call cost, so Python-heavy code looks slower than it is; the",
+            "# shares, not the seconds, are what to read.",
         ]
-    )
+        for label, fn in PROFILES[name](opts):
+            progress(f"profiling {name}: {label}")
+            profiler = cProfile.Profile()
+            start = time.perf_counter()
+            profiler.runcall(fn)
+            wall = time.perf_counter() - start
+            for order, title in (("cumulative", "cumulative time"), ("tottime", "own time")):
+                out = io.StringIO()
+                pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(PROFILE_LINES)
+                text = out.getvalue()
+                for prefix, short in prefixes:
+                    text = text.replace(prefix, short)
+                parts += [
+                    "",
+                    f"## {label}: top {PROFILE_LINES} by {title} ({wall:.1f} s under the profiler)",
+                    text.strip("\n"),
+                ]
+        path = PROFILE_DIR / f"{name}.txt"
+        path.write_text("\n".join(parts) + "\n", encoding="utf-8")
+        print(f"wrote {path.relative_to(ROOT)}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse(argv)
+    opts = Options(runs=args.runs, max_tasks=args.max_tasks, days=args.days)
+    if args.profile:
+        profile(args.suites or ["B2", "B3"], opts, argv)
+        return
+    names = args.suites or list(SUITES)
+    sections = {}
+    for name in names:
+        progress(f"{name} ...")
+        sections[name] = SUITES[name](opts)
+    block = results_block(sections, opts, argv)
     print(block)
-    results = ROOT / "benchmarks" / "RESULTS.md"
+    if args.no_append:
+        return
+    results: Path = args.results
     if not results.exists():
         results.write_text(
             "# Benchmark results\n\nAppended by `make bench`; medians of repeated runs.\n\n"
         )
     with results.open("a", encoding="utf-8") as fh:
         fh.write(block + "\n")
+    print(f"appended to {results}", file=sys.stderr)
 
 
 if __name__ == "__main__":

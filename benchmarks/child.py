@@ -1,0 +1,51 @@
+"""One measurement in a fresh process, for the memory benchmarks (B2, B4): ``python
+benchmarks/child.py KIND ARG`` prints one JSON line with ``wall`` (seconds of ``simulate``),
+``maxrss`` (the process's peak resident set size, bytes) and what the run produced.
+
+Kinds: ``week DAYS`` (B2's scenario cut to DAYS days), ``batch N`` (B1's batch of N tasks),
+``empty`` (a scenario that runs nothing for a minute: the interpreter, imports and fixed costs).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def measure(kind: str, arg: str) -> dict[str, Any]:
+    import fargasim
+    from benchmarks import b1_bulk, b2_week
+    from fargasim.scenario.loader import load_scenario_text
+
+    if kind == "week":
+        return b2_week.measure(float(arg))
+    if kind == "batch":
+        sc = b1_bulk.scenario(int(arg))
+    elif kind == "empty":
+        doc = b1_bulk.scenario_doc(1)
+        doc.update(duration=60, batch=[])
+        sc = load_scenario_text(json.dumps(doc), "empty.json")
+    else:
+        raise SystemExit(f"unknown kind {kind!r}: week, batch or empty")
+    start = time.perf_counter()
+    fargasim.simulate(sc)
+    return {"wall": time.perf_counter() - start}
+
+
+def main() -> None:
+    kind, arg = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else ""
+    record = measure(kind, arg)
+    # ru_maxrss is in KiB on Linux (bytes on macOS).
+    scale = 1 if sys.platform == "darwin" else 1024
+    record["maxrss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+    print(json.dumps(record))
+
+
+if __name__ == "__main__":
+    main()
