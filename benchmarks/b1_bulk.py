@@ -66,16 +66,6 @@ def scenario_doc(n: int, seed: int = 1) -> dict[str, Any]:
                 "containerDefinitions": [{"name": "job", "image": "job:1", "essential": True}],
             }
         ],
-        # A scenario needs a service; this one runs nothing.
-        "services": [
-            {
-                "serviceName": "idle",
-                "taskDefinition": "job",
-                "desiredCount": 0,
-                "launchType": "FARGATE",
-                "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a"]}},
-            }
-        ],
         "batch": [
             {
                 "at": 0,

@@ -38,7 +38,7 @@ def sample(dist: Distribution, rng: np.random.Generator, size: int) -> FloatArra
 
 
 def quantile(dist: Distribution, u: npt.ArrayLike) -> FloatArray:
-    """The inverse CDF at ``u`` in ``(0, 1)``: one uniform per draw, so that draws keyed by item
+    """The inverse CDF at ``u`` in ``[0, 1)``: one uniform per draw, so that draws keyed by item
     (:mod:`fargasim.core.keyed`) are the same one at a time or in blocks."""
     u = np.asarray(u, dtype=np.float64)
     if (

@@ -2,12 +2,13 @@
 gives the same numbers (issue #6: the per-task and the bulk paths must agree exactly).
 
 A :class:`KeyedStream` maps ``(ordinal, slot)`` — e.g. the 7th task a service launched, its
-pull-overhead draw — to a uniform number in ``(0, 1)``. It is numpy's Philox4x64 counter-based
+pull-overhead draw — to a uniform number in ``[0, 1)``. It is numpy's Philox4x64 counter-based
 generator (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC 2011) keyed by the
 run seed and the stream's name: item ``i`` owns the counter blocks ``[i·b, (i+1)·b)`` (four
 64-bit words each, ``b = ⌈slots/4⌉``), so its draws do not depend on which other items were
 drawn, or in which order. Distributions are then applied by their inverse CDF
-(:func:`fargasim.core.distributions.quantile`), which takes exactly one uniform per draw.
+(:func:`fargasim.core.distributions.quantile`), which takes exactly one uniform per draw (a
+uniform of 0, with chance 2⁻⁵³, gives the distribution's infimum: a zero-length duration).
 """
 
 from __future__ import annotations
@@ -20,15 +21,6 @@ import numpy.typing as npt
 FloatArray = npt.NDArray[np.float64]
 
 _WORDS_PER_BLOCK = 4
-_TO_UNIT = 2.0**-53
-
-
-def _to_unit(words: npt.NDArray[np.uint64]) -> FloatArray:
-    """53-bit uniforms strictly inside ``(0, 1)`` (the midpoint of each 2⁻⁵³ cell), so that an
-    inverse CDF never sees 0 or 1."""
-    top = (words >> np.uint64(11)).astype(np.float64)
-    unit: FloatArray = (top + 0.5) * _TO_UNIT
-    return unit
 
 
 class KeyedStream:
@@ -49,10 +41,11 @@ class KeyedStream:
         width = self._blocks * _WORDS_PER_BLOCK
         if count == 0:
             return np.empty((0, self.slots), dtype=np.float64)
-        generator = np.random.Philox(key=self._key, counter=start * self._blocks)
-        words = generator.random_raw(count * width)
-        used = np.asarray(words, dtype=np.uint64).reshape(count, width)[:, : self.slots]
-        return _to_unit(used)
+        bits = np.random.Philox(key=self._key, counter=start * self._blocks)
+        # One 64-bit word per double (numpy's next_double: the top 53 bits), in counter order.
+        unit = np.random.Generator(bits).random(count * width).reshape(count, width)
+        out: FloatArray = unit[:, : self.slots]
+        return out
 
     def row(self, ordinal: int) -> FloatArray:
         """The uniforms of one item: shape ``(slots,)``."""
@@ -69,15 +62,16 @@ class KeyedStream:
         )
 
 
-_HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8).astype(np.uint32)
+# Byte b → its two hex digits as UTF-32 code points packed in one little-endian uint64.
+_HEX_PAIRS = np.array(
+    [ord(f"{b:02x}"[0]) | ord(f"{b:02x}"[1]) << 32 for b in range(256)], dtype="<u8"
+)
 
 
 def hex_ids(words: npt.NDArray[np.uint64]) -> npt.NDArray[np.str_]:
-    """32-hex-digit identifiers (like ECS task ids) from the first two words of each row: the
-    16 bytes' nibbles become the code points of a ``U32`` array directly (no per-id str)."""
+    """32-hex-digit identifiers (like ECS task ids) from the first two words of each row: each
+    byte's two digits are looked up as code points and the rows viewed as ``U32`` strings (no
+    per-id Python str)."""
     data = np.ascontiguousarray(words[:, :2]).view(np.uint8).reshape(-1, 16)
-    digits = np.empty((data.shape[0], 32), dtype=np.uint32)
-    digits[:, 0::2] = _HEX_DIGITS[data >> 4]
-    digits[:, 1::2] = _HEX_DIGITS[data & 0x0F]
-    ids: npt.NDArray[np.str_] = digits.view("U32").reshape(-1)
+    ids: npt.NDArray[np.str_] = _HEX_PAIRS[data].view("<U32").reshape(-1)
     return ids

@@ -108,13 +108,18 @@ class BulkGate:
             if limits.bucket(provider).capacity < TASKS_PER_CALL:  # type: ignore[arg-type]
                 return f"a call needs more {provider} launch tokens than the bucket holds"
             quota = limits.quota(provider)  # type: ignore[arg-type]
-            held = _peak([*live, cohort], _where("capacity_provider", provider), _cpu_units)
-            if quota.in_use_units + held > quota.limit_units:
-                return f"the {provider} vCPU quota could be reached"
+            room = quota.limit_units - quota.in_use_units
+            at_most = sum(c.count * c.cpu_units for c in (*live, cohort))
+            if at_most > room:  # all of them at once would not fit: count the peak
+                held = _peak([*live, cohort], _where("capacity_provider", provider), _cpu_units)
+                if held > room:
+                    return f"the {provider} vCPU quota could be reached"
         for sid in subnet_ids:
-            held = _peak([*live, cohort], _where("subnet_id", sid), _one)
-            if held > platform.pool[sid].free_ips:
-                return f"subnet {sid} could run out of free IP addresses"
+            free = platform.pool[sid].free_ips
+            if sum(c.count for c in (*live, cohort)) > free:
+                held = _peak([*live, cohort], _where("subnet_id", sid), _one)
+                if held > free:
+                    return f"subnet {sid} could run out of free IP addresses"
         return None
 
     def _fault(self, group: str, providers: set[str], zones: set[str]) -> str | None:
