@@ -118,9 +118,10 @@ class ShutdownPlan:
     deprovisioning: float
 
 
-@dataclass
+@dataclass(eq=False)
 class Task:
-    """One Fargate task and the times of its state changes (NaN: never reached)."""
+    """One Fargate task and the times of its state changes (NaN: never reached). An entity:
+    two tasks are equal only if they are the same task (identity, not field values)."""
 
     task_id: str
     service: str

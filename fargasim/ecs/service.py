@@ -49,6 +49,7 @@ from typing import Any
 import simpy
 
 from fargasim.core import Context, Phase
+from fargasim.ecs.active import ActiveTasks
 from fargasim.ecs.capacity import StrategyItem, choose_provider
 from fargasim.ecs.deployment import Deployment, deployment_id
 from fargasim.ecs.events import EventLog
@@ -116,8 +117,8 @@ class ServiceScheduler:
         self._launch = launch
         self.subnet_ids = settings.subnet_ids
         self.tasks: list[Task] = []
-        self._active: list[Task] = []
-        self._in_flight: list[Task] = []  # every task not yet deprovisioning (maximumPercent)
+        self._active = ActiveTasks()
+        self._in_flight = ActiveTasks()  # every task not yet deprovisioning (maximumPercent)
         self._healthy: set[str] = set()
         self.deployments: list[Deployment] = []
         self.throttle = ServiceThrottle(
@@ -245,6 +246,12 @@ class ServiceScheduler:
     def is_healthy(self, task: Task) -> bool:
         return task.state == TaskState.RUNNING and task.task_id in self._healthy
 
+    @property
+    def _all_healthy(self) -> bool:
+        """Every active task is healthy: ``_healthy`` only ever holds active RUNNING tasks (a
+        task leaves it when it stops being RUNNING), so counting is enough."""
+        return len(self._healthy) == len(self._active)
+
     # -- the scheduler loop ---------------------------------------------------------------
 
     def _run(self) -> Generator[simpy.Event, Any, None]:
@@ -258,22 +265,24 @@ class ServiceScheduler:
 
     def _reconcile(self) -> None:
         primary = self.primary
-        new = [t for t in self._active if t.started_by == primary.deployment_id]
-        old = [t for t in self._active if t.started_by != primary.deployment_id]
-        if len(new) > self.desired:
-            self._stop(new, len(new) - self.desired, self._scaling_reason())
-            new = [t for t in self._active if t.started_by == primary.deployment_id]
-        if old and primary.failed:
+        active = self._active
+        new_count = active.per_deployment[primary.deployment_id]
+        if new_count > self.desired:
+            new = active.of_deployment(primary.deployment_id)
+            self._stop(new, new_count - self.desired, self._scaling_reason())
+        old_count = active.others(primary.deployment_id)
+        if old_count and primary.failed:
             pass  # §8.3: a FAILED deployment "doesn't launch any new tasks"; the old ones stay
-        elif old:
-            healthy = sum(1 for t in self._active if self.is_healthy(t))
+        elif old_count:
+            old = active.not_of_deployment(primary.deployment_id)
+            healthy = len(self._healthy)
             old_unhealthy = [t for t in old if not self.is_healthy(t)]
             step = rolling_step(
                 self.desired,
                 self.config.maximumPercent,
                 self.config.minimumHealthyPercent,
-                new_active=len(new),
-                old_active=len(old),
+                new_active=new_count,
+                old_active=old_count,
                 healthy=healthy,
                 in_flight=len(self._in_flight),
                 old_unhealthy=len(old_unhealthy),
@@ -282,7 +291,8 @@ class ServiceScheduler:
                 first = choose_tasks_to_stop(
                     old_unhealthy, min(step.stop_old, len(old_unhealthy)), self.az_order
                 )
-                rest = [t for t in old if t not in first]
+                chosen = {id(t) for t in first}
+                rest = [t for t in old if id(t) not in chosen]
                 victims = first + choose_tasks_to_stop(
                     rest, step.stop_old - len(first), self.az_order
                 )
@@ -306,13 +316,13 @@ class ServiceScheduler:
                 )
         else:
             room = max_tasks(self.desired, self.config.maximumPercent) - len(self._in_flight)
-            missing = min(self.desired - len(new), max(0, room))
+            missing = min(self.desired - new_count, max(0, room))
             if missing > 0 and not primary.failed:
                 self._start(missing)
         self._check_completion()
         steady = (
             len(self._active) == self.desired
-            and all(self.is_healthy(t) for t in self._active)
+            and self._all_healthy
             and not self.deployment_in_progress
         )
         if steady and not self._steady:
@@ -345,13 +355,13 @@ class ServiceScheduler:
         primary = self.primary
         if not primary.in_progress:
             return
-        mine = [t for t in self._active if t.started_by == primary.deployment_id]
-        others_left = any(t.started_by != primary.deployment_id for t in self._in_flight)
+        mine = self._active.per_deployment[primary.deployment_id]
+        others_left = self._in_flight.others(primary.deployment_id) > 0
         if (
-            len(mine) == self.desired
-            and all(self.is_healthy(t) for t in mine)
+            mine == self.desired
+            and len(self._active) == mine  # so every active task is the primary's
+            and self._all_healthy
             and not others_left
-            and len(self._active) == len(mine)
         ):
             primary.rollout_state = "COMPLETED"
             primary.completed_at = self.ctx.now
@@ -425,9 +435,7 @@ class ServiceScheduler:
             self._wake_at(self._throttled_until)
             return
         self.events.resolved(self.name, "throttle")
-        counts: dict[str, int] = {}
-        for task in self._active:
-            counts[task.capacity_provider] = counts.get(task.capacity_provider, 0) + 1
+        counts: dict[str, int] = dict(self._active.per_provider)
         planned: list[str] = []
         for _ in range(count):
             provider = choose_provider(self.settings.strategy, counts)
@@ -449,8 +457,9 @@ class ServiceScheduler:
     def _launch_one(self, provider: Provider) -> Task | None:
         now = self.ctx.now
         spot = provider == "FARGATE_SPOT"
+        per_az = self._active.per_az
         subnet = choose_subnet(
-            self.pool, self.subnet_ids, self._active, lambda s: self.platform.can_place(s, provider)
+            self.pool, self.subnet_ids, per_az, lambda s: self.platform.can_place(s, provider)
         )
         if subnet is None:
             reason = self.platform.unplaceable_reason(
@@ -458,7 +467,7 @@ class ServiceScheduler:
             )
             self.events.unable_to_place(now, self.name, f"placement:{provider}", reason)
             return None
-        preferred = choose_subnet(self.pool, self.subnet_ids, self._active, lambda s: True)
+        preferred = choose_subnet(self.pool, self.subnet_ids, per_az, lambda s: True)
         if preferred is not None and preferred.availability_zone != subnet.availability_zone:
             self._say_moved(preferred, spot)
         else:
@@ -499,8 +508,8 @@ class ServiceScheduler:
         )
         primary.launched += 1
         self.tasks.append(task)
-        self._active.append(task)
-        self._in_flight.append(task)
+        self._active.add(task)
+        self._in_flight.add(task)
         self._launch(self, task)
         return task
 

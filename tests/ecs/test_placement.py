@@ -20,7 +20,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fargasim.ecs.lifecycle import Task, TaskState
-from fargasim.ecs.placement import Subnet, SubnetPool, choose_subnet, choose_tasks_to_stop
+from fargasim.ecs.placement import (
+    Subnet,
+    SubnetPool,
+    choose_subnet,
+    choose_tasks_to_stop,
+    tasks_per_az,
+)
 
 
 def pool_of(*subnets: tuple[str, str, int]) -> SubnetPool:
@@ -37,7 +43,7 @@ def launch(pool: SubnetPool, subnet_ids: list[str], n: int) -> list[Task]:
     """Place n tasks one after another as the scheduler does (take the chosen subnet's IP)."""
     active: list[Task] = []
     for i in range(n):
-        subnet = choose_subnet(pool, subnet_ids, active)
+        subnet = choose_subnet(pool, subnet_ids, tasks_per_az(active))
         if subnet is None:
             break
         pool.take_ip(subnet.subnet_id)
@@ -69,20 +75,20 @@ def test_spread_is_by_az_not_by_subnet() -> None:
 
 def test_within_an_az_the_subnet_with_most_free_ips() -> None:
     pool = pool_of(("a1", "az1", 5), ("a2", "az1", 9))
-    chosen = choose_subnet(pool, ["a1", "a2"], [])
+    chosen = choose_subnet(pool, ["a1", "a2"], {})
     assert chosen is not None and chosen.subnet_id == "a2"
 
 
 def test_an_az_without_free_ips_is_skipped() -> None:
     """§5.4: a full subnet cannot take a task, so the other AZ takes it even if fuller."""
     pool = pool_of(("a", "az1", 0), ("b", "az2", 10))
-    chosen = choose_subnet(pool, ["a", "b"], [task(1, "az2", "b")])
+    chosen = choose_subnet(pool, ["a", "b"], tasks_per_az([task(1, "az2", "b")]))
     assert chosen is not None and chosen.subnet_id == "b"
 
 
 def test_no_free_ip_anywhere_gives_none() -> None:
     pool = pool_of(("a", "az1", 0), ("b", "az2", 0))
-    assert choose_subnet(pool, ["a", "b"], []) is None
+    assert choose_subnet(pool, ["a", "b"], {}) is None
 
 
 def test_free_ips_cap_the_number_of_tasks() -> None:
@@ -107,7 +113,7 @@ def test_other_services_tasks_do_not_count_for_spread() -> None:
     """Only the service's own active tasks are counted (the scheduler passes its own)."""
     pool = pool_of(("a", "az1", 100), ("b", "az2", 100))
     mine = [task(1, "az1", "a")]
-    chosen = choose_subnet(pool, ["a", "b"], mine)
+    chosen = choose_subnet(pool, ["a", "b"], tasks_per_az(mine))
     assert chosen is not None and chosen.availability_zone == "az2"
 
 
