@@ -11,18 +11,16 @@ from __future__ import annotations
 import functools
 import math
 from collections import Counter
-from collections.abc import Callable, Generator, Mapping
-from dataclasses import replace
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
-import simpy
 
 from fargasim.autoscaling.build import build as build_autoscaling
 from fargasim.autoscaling.build import ecs_period_needed
 from fargasim.billing import PriceTable, Usage, charge, cumulative_cost
 from fargasim.cloudwatch import MetricKey, MetricStore
-from fargasim.core import Context, Phase
+from fargasim.core import Context
 from fargasim.core.distributions import quantile
 from fargasim.ecs.bulk import BulkGate
 from fargasim.ecs.capacity import StrategyItem
@@ -49,7 +47,6 @@ from fargasim.errors import SimulationError
 from fargasim.monitoring import CustomMetric, ServiceMetrics
 from fargasim.result import (
     ACTIVITY_COLUMNS,
-    SERVICE_SERIES,
     TASK_COLUMNS,
     Columns,
     CostSummary,
@@ -62,6 +59,7 @@ from fargasim.result import (
     SloSummary,
     Summary,
 )
+from fargasim.sampler import Sampler as _Sampler
 from fargasim.scenario.schema import (
     BatchSpec,
     RunTaskEvent,
@@ -73,8 +71,7 @@ from fargasim.scenario.schema import (
 )
 from fargasim.timeline import Timeline
 from fargasim.units import cpu_units_to_vcpu, parse_cpu_units, parse_memory_mib
-from fargasim.workload.dataplane import DataPlane, ServiceFlow, Totals
-from fargasim.workload.histogram import LatencyHistogram
+from fargasim.workload.dataplane import DataPlane, ServiceFlow
 from fargasim.workload.plane import Flow, RequestPlane
 
 ENGINES = ("vectorized", "exact")
@@ -508,84 +505,6 @@ def _run(model: Model, progress: Progress | None) -> None:
         model.ctx.env.run(until=end * i / steps)
         if progress is not None:
             progress(i / steps)
-
-
-class _Sampler:
-    """Takes one row of every time series at each sample time, after that instant settles."""
-
-    def __init__(self, model: Model, times: np.ndarray) -> None:
-        self.model = model
-        self.times = times
-        self.rows = 0
-        services = [s.serviceName for s in model.scenario.services]
-        self.columns: dict[str, np.ndarray] = {"time": times.copy()}
-        for name in services:
-            for series in SERVICE_SERIES:
-                counts = series.endswith("Count")
-                self.columns[f"{name}.{series}"] = (
-                    np.zeros(times.size, dtype=np.int64) if counts else np.full(times.size, np.nan)
-                )
-        self._previous: dict[str, tuple[Totals, LatencyHistogram]] = {
-            name: (Totals(), LatencyHistogram()) for name in services
-        }
-
-    def run(self) -> Generator[simpy.Event, Any, None]:
-        ctx = self.model.ctx
-        for t in self.times:
-            if t >= self.model.scenario.duration:
-                return  # the final row is taken after the run (SimPy stops before `until`)
-            yield ctx.timeout(float(t) - ctx.now, Phase.SAMPLE)
-            self.take()
-
-    def finish(self) -> None:
-        if self.rows < self.times.size:
-            self.take()
-
-    def take(self) -> None:
-        model = self.model
-        i = self.rows
-        now = float(self.times[i])
-        model.dataplane.advance_to(now)
-        previous_time = float(self.times[i - 1]) if i > 0 else 0.0
-        for name, scheduler in model.schedulers.items():
-            state = model.state[name]
-            cols = self.columns
-            cols[f"{name}.desiredCount"][i] = scheduler.desired
-            cols[f"{name}.runningCount"][i] = state.running
-            cols[f"{name}.pendingCount"][i] = state.starting
-            flow = model.dataplane.flows[name]
-            totals = flow.totals
-            before, latency_before = self._previous[name]
-            if i > 0:
-                cap = totals.cpu_capacity - before.cpu_capacity
-                memcap = totals.memory_capacity - before.memory_capacity
-                cols[f"{name}.cpuUtilization"][i] = (
-                    100.0 * (totals.cpu_used - before.cpu_used) / cap if cap > 0 else np.nan
-                )
-                cols[f"{name}.memoryUtilization"][i] = (
-                    100.0 * (totals.memory_used - before.memory_used) / memcap
-                    if memcap > 0
-                    else np.nan
-                )
-                arrived = totals.arrivals - before.arrivals
-                cols[f"{name}.requestRate"][i] = arrived / (now - previous_time)
-                # Requests answered or dropped in the interval: the share dropped.
-                dropped = totals.dropped - before.dropped
-                done = totals.completed - before.completed + dropped
-                cols[f"{name}.droppedRate"][i] = dropped / done if done > 0 else np.nan
-                if flow.latency.total > latency_before.total:
-                    window = flow.latency - latency_before
-                    p50, p95, p99 = window.percentiles((50, 95, 99))
-                    cols[f"{name}.p50LatencyMs"][i] = 1000.0 * p50
-                    cols[f"{name}.p95LatencyMs"][i] = 1000.0 * p95
-                    cols[f"{name}.p99LatencyMs"][i] = 1000.0 * p99
-            latency = (
-                flow.latency.copy()
-                if flow.latency.total != self._previous[name][1].total
-                else self._previous[name][1]
-            )
-            self._previous[name] = (replace(totals), latency)
-        self.rows += 1
 
 
 _STRING_FIELDS = (

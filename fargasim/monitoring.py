@@ -15,7 +15,11 @@
   and aggregated into 60 s datapoints.
 
 Every datapoint becomes visible ``model.cloudwatch.publishDelaySeconds`` after its period ends
-(§11: the delay is not published; an assumption).
+(§11: the delay is not published; an assumption). Nothing can read it before, so a service's
+datapoints are computed at the last wake-up before they become visible (at the run's last, every
+period that has ended) from the request plane's totals kept at the period ends
+(:meth:`~fargasim.workload.plane.RequestPlane.keep_totals`): the vectorized plane then advances
+once per period + delay instead of once per period.
 """
 
 from __future__ import annotations
@@ -61,16 +65,30 @@ class ServiceMetrics:
         self.memory_key = ecs_service_metric("MemoryUtilization", cluster, flow.name)
         self.alb_key = request_count_per_target(target_group) if target_group else None
         self._last = replace(flow.totals)
+        self._published = 0  # periods published
+        dataplane.keep_totals(flow.name, period)
         ctx.process(self._run())
 
     def _run(self) -> Generator[simpy.Event, Any, None]:
         for event in self.ctx.every(self.period, Phase.METRICS):
             yield event
-            self.publish(self.ctx.now)
+            self._publish_due(self.ctx.now)
+
+    def _publish_due(self, now: float) -> None:
+        """Publish the periods that have ended and whose datapoints become visible before the
+        next wake-up (at the last wake-up of the run, every period that has ended)."""
+        last = now + self.period >= self.ctx.end_time - 1e-9
+        while True:
+            end = (self._published + 1) * self.period
+            if end > now + 1e-9:
+                return
+            if not last and end + self.delay >= now + self.period - 1e-9:
+                return  # still invisible at the next wake-up, which publishes it in time
+            self.publish(end)
+            self._published += 1
 
     def publish(self, end: float) -> None:
-        self.dataplane.advance_to(end)
-        now = replace(self.flow.totals)
+        now = self.dataplane.kept_totals(self.flow.name, end)
         before, self._last = self._last, now
         start = end - self.period
         visible = end + self.delay

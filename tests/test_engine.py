@@ -370,6 +370,39 @@ def test_same_scenario_and_seed_write_identical_files(tmp_path: Path) -> None:
         assert (first / rel).read_bytes() == (second / rel).read_bytes(), rel
 
 
+@pytest.mark.parametrize("engine", ["vectorized", "exact"])
+def test_metric_datapoints_do_not_depend_on_the_publish_delay(engine: str) -> None:
+    """A datapoint is computed when it is about to become visible (monitoring.py), from the
+    totals kept at its period's end: with nothing scaling on them, delays of 0 and 60 s publish
+    the same datapoints and only ``visibleAt`` moves (the vectorized plane advances in windows of
+    60 and of 120 s)."""
+
+    def metrics(delay: float) -> Any:
+        sc = b.scenario(
+            duration=610,
+            model={"cloudwatch": {"publishDelaySeconds": delay}},
+            services=b.service(desiredCount=3),
+            workload=[
+                {
+                    "service": "web",
+                    "arrivals": {"pattern": "poisson", "rps": 40},
+                    "request": {"cpuSeconds": {"distribution": "exponential", "mean": 0.02}},
+                }
+            ],
+        )
+        return simulate(sc, seed=5, engine=engine).metrics
+
+    now, later = metrics(0.0), metrics(60.0)
+    assert len(now) == len(later) == 10 * 2  # CPU and memory, every minute up to 600 s
+    for name in now.names:
+        if name == "visibleAt":
+            np.testing.assert_array_equal(later[name], now[name] + 60.0)
+        elif isinstance(now[name], list):
+            assert now[name] == later[name]
+        else:
+            np.testing.assert_allclose(later[name], now[name], rtol=1e-12)
+
+
 def test_a_different_seed_changes_tasks() -> None:
     sc = _busy_scenario()
     a = simulate(sc, seed=1).tasks

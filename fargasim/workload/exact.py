@@ -81,18 +81,20 @@ import itertools
 import math
 from collections import deque
 from collections.abc import Callable, Generator, Mapping
+from dataclasses import replace
 from typing import Any, NamedTuple
 
 import numpy as np
 import simpy
 
-from fargasim.core import Context
+from fargasim.core import Context, Phase
 from fargasim.core.distributions import sample
 from fargasim.scenario.schema import WorkloadSpec
 from fargasim.workload.arrivals import ArrivalPattern, build_pattern
 from fargasim.workload.dataplane import Totals, base_memory_mib
 from fargasim.workload.histogram import LatencyHistogram
 from fargasim.workload.plane import TaskPhase
+from fargasim.workload.rows import RowSeries, SnapshotRows
 
 #: Ticks of arrivals drawn at once (a fixed number: the draws never depend on the control plane).
 ARRIVAL_BATCH_TICKS = 64
@@ -278,11 +280,6 @@ class ExactFlow:
             self._latency.add(np.asarray(self._pending, dtype=np.float64))
             self._pending.clear()
         return self._latency
-
-    @latency.setter
-    def latency(self, value: LatencyHistogram) -> None:
-        self._pending.clear()
-        self._latency = value
 
     # -- integrals ------------------------------------------------------------------------------
 
@@ -690,6 +687,8 @@ class ExactPlane:
         self._flows: dict[str, ExactFlow] = {}
         self._records: list[RequestRecord] | None = [] if record_requests else None
         self._sequence = itertools.count().__next__
+        self._rows: list[SnapshotRows] = []
+        self._kept: dict[str, dict[float, Totals]] = {}
 
     def add_service(
         self,
@@ -735,6 +734,35 @@ class ExactPlane:
         until = min(time, self.ctx.now)
         for flow in self._flows.values():
             flow.accrue(until)
+
+    def keep_totals(self, service: str, period: float) -> None:
+        """Keep the service's totals at every multiple of ``period``, read then (in the metrics
+        phase) for :meth:`kept_totals`."""
+        kept = self._kept.setdefault(service, {})
+        flow = self._flows[service]
+
+        def keep() -> Generator[simpy.Event, Any, None]:
+            for k, event in enumerate(self.ctx.every(period, Phase.METRICS), start=1):
+                yield event
+                flow.accrue(self.ctx.now)
+                kept[k * period] = replace(flow.totals)
+
+        self.ctx.process(keep())
+
+    def kept_totals(self, service: str, time: float) -> Totals:
+        """The service's totals at ``time``, a multiple of a :meth:`keep_totals` period (once)."""
+        return self._kept[service].pop(time)
+
+    def record_rows(self, times: np.ndarray, series: Mapping[str, RowSeries]) -> None:
+        """Fill ``series`` by reading each service's state at the sample times
+        (:meth:`row_due`)."""
+        self._rows = [SnapshotRows(self._flows[name], rows) for name, rows in series.items()]
+
+    def row_due(self, index: int) -> None:
+        """The clock is at the time of row ``index`` and its instant has settled: read it."""
+        self.advance_to(self.ctx.now)
+        for rows in self._rows:
+            rows.take(index)
 
     @property
     def requests(self) -> list[RequestRecord]:

@@ -37,6 +37,17 @@ bin spread log-uniformly): interpolation is more accurate for smooth samples of 
 but its worst case is a whole bin width (2.33 %), reached for example by a weighted cohort of
 identical latencies.
 
+Weighted samples and rows
+-------------------------
+:meth:`LatencyHistogram.add_weighted` adds each value a whole number of times (a cohort of
+identical requests, or one latency draw standing for several requests, as the vectorized data
+plane's thinned draws do: :mod:`fargasim.workload.latency`). The histogram then holds exactly what
+it was given — counts, number and sum are exact for the weighted values — and the bound above is
+relative to the percentiles of the weighted values; how far those are from the latencies of every
+request is the sampling error of whoever chose the weights. :func:`row_percentiles` applies the
+same estimator to many histograms at once (the rows of a 2-D count array, one per sample interval
+of a time series).
+
 Differences
 -----------
 ``later - earlier`` of two cumulative snapshots of the same histogram is the histogram of the
@@ -81,8 +92,10 @@ def _edges() -> FloatArray:
 EDGES: FloatArray = _edges()
 EDGES.flags.writeable = False
 #: Lower and upper edge of every bin, underflow and overflow included (0 and +inf outside).
-_LOWER: FloatArray = np.concatenate(([0.0], EDGES))
-_UPPER: FloatArray = np.concatenate((EDGES, [math.inf]))
+BIN_LOWER: FloatArray = np.concatenate(([0.0], EDGES))
+BIN_UPPER: FloatArray = np.concatenate((EDGES, [math.inf]))
+BIN_LOWER.flags.writeable = False
+BIN_UPPER.flags.writeable = False
 
 #: The relative error bound of a percentile: half a bin width, ``10^(1/200) − 1 ≈ 1.158 %``.
 RELATIVE_ERROR = 10.0 ** (1.0 / (2 * BINS_PER_DECADE)) - 1.0
@@ -101,8 +114,8 @@ def bin_index(values: npt.ArrayLike) -> IntArray:
         k = np.floor((np.log10(v) - _MIN_DECADE) * BINS_PER_DECADE)
     idx: IntArray = (np.clip(k, -1.0, float(N_REGULAR)) + 1.0).astype(np.int64)
     # log10 is off by a few ulps at most: one step against the stored edges makes it exact.
-    idx -= v < _LOWER[idx]
-    idx += v >= _UPPER[idx]
+    idx -= v < BIN_LOWER[idx]
+    idx += v >= BIN_UPPER[idx]
     return idx
 
 
@@ -202,6 +215,19 @@ class LatencyHistogram:
         self.min = min(self.min, float(v.min()))
         self.max = max(self.max, float(v.max()))
 
+    def add_binned(self, counts: IntArray, values: FloatArray, weights: IntArray) -> None:
+        """Add ``values`` with positive whole ``weights`` whose weighted bin counts the caller has
+        already made (``counts``: :data:`N_BINS` entries, the weights summed per
+        :func:`bin_index`): :meth:`add_weighted` without the checks and the binning, for the
+        data plane, which bins its draws once for the rows of its time series as well."""
+        if values.size == 0:
+            return
+        self.counts += counts
+        self.total += int(counts.sum())
+        self._sum_units += _exact_sum_units(values, weights)
+        self.min = min(self.min, float(values.min()))
+        self.max = max(self.max, float(values.max()))
+
     def merge(self, other: LatencyHistogram) -> None:
         """Add every value of ``other`` to this histogram (in place)."""
         self.counts += other.counts
@@ -241,8 +267,8 @@ class LatencyHistogram:
         out._sum_units = units
         nonzero = np.flatnonzero(counts)
         if nonzero.size:
-            out.min = max(self.min, float(_LOWER[nonzero[0]]))
-            out.max = min(self.max, float(_UPPER[nonzero[-1]]))
+            out.min = max(self.min, float(BIN_LOWER[nonzero[0]]))
+            out.max = min(self.max, float(BIN_UPPER[nonzero[-1]]))
             out.extremes_exact = False
         return out
 
@@ -269,33 +295,17 @@ class LatencyHistogram:
 
     def percentiles(self, qs: Iterable[float]) -> list[float]:
         """Several percentiles at once (see :meth:`percentile`)."""
-        q = np.asarray(list(qs), dtype=np.float64)
-        if q.size and not (np.all(np.isfinite(q)) and q.min() >= 0.0 and q.max() <= 100.0):
-            raise ValueError("percentiles must lie in [0, 100]")
+        q = _checked_percentiles(qs)
         if self.total == 0:
             return [math.nan] * int(q.size)
-        h = (self.total - 1) * q / 100.0
-        below = np.floor(h)
-        frac = h - below
-        rank = below.astype(np.int64)
-        lower = self._order_statistics(rank)
-        upper = self._order_statistics(np.minimum(rank + 1, self.total - 1))
-        out = lower + frac * (upper - lower)
-        return [float(x) for x in out]
-
-    def _order_statistics(self, rank: IntArray) -> FloatArray:
-        """Estimates of the values of 0-based ``rank`` in sorted order."""
-        cum = np.cumsum(self.counts)
-        b = np.searchsorted(cum, rank, side="right")
-        lo = np.maximum(_LOWER[b], self.min)
-        hi = np.minimum(_UPPER[b], self.max)
-        est: FloatArray = np.sqrt(lo * hi)
-        est = np.where(b == UNDERFLOW, self.min, est)
-        est = np.where(b == OVERFLOW, self.max, est)
-        if self.extremes_exact:
-            est = np.where(rank == 0, self.min, est)
-            est = np.where(rank == self.total - 1, self.max, est)
-        return est
+        out = row_percentiles(
+            self.counts[None, :],
+            np.array([self.min]),
+            np.array([self.max]),
+            q,
+            extremes_exact=self.extremes_exact,
+        )
+        return [float(x) for x in out[0]]
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, LatencyHistogram):
@@ -317,3 +327,60 @@ class LatencyHistogram:
             f"LatencyHistogram(total={self.total}, mean={self.mean:.6g}, min={self.min:.6g},"
             f" p50={p50:.6g}, p99={p99:.6g}, max={self.max:.6g})"
         )
+
+
+def _checked_percentiles(qs: Iterable[float]) -> FloatArray:
+    q = np.asarray(list(qs), dtype=np.float64)
+    if q.size and not (np.all(np.isfinite(q)) and q.min() >= 0.0 and q.max() <= 100.0):
+        raise ValueError("percentiles must lie in [0, 100]")
+    return q
+
+
+def row_percentiles(
+    counts: IntArray,
+    mins: FloatArray,
+    maxs: FloatArray,
+    qs: Iterable[float],
+    extremes_exact: bool = True,
+) -> FloatArray:
+    """The percentiles ``qs`` of every row of ``counts`` (rows × :data:`N_BINS`), each row a
+    histogram whose values lie in ``[mins[i], maxs[i]]``, by :meth:`LatencyHistogram.percentile`'s
+    estimator (the module docstring). ``extremes_exact``: the bounds are the rows' own minimum
+    and maximum; otherwise they are narrowed to the edges of each row's lowest and highest
+    non-empty bins, as for a difference of snapshots. Rows × percentiles; NaN for an empty row."""
+    q = _checked_percentiles(qs)
+    totals = counts.sum(axis=1)
+    # One search in the running count of all rows: row j's rank r is the global r + start_j.
+    cum = np.cumsum(counts.ravel())
+    start = (np.cumsum(totals) - totals)[:, None]
+    offset = (np.arange(counts.shape[0]) * N_BINS)[:, None]
+    total = np.maximum(totals, 1)[:, None]
+
+    def bins(rank: IntArray) -> IntArray:
+        found: IntArray = np.searchsorted(cum, rank + start, side="right") - offset
+        return np.minimum(found, N_BINS - 1)
+
+    lo, hi = mins[:, None], maxs[:, None]
+    if not extremes_exact:
+        lo = np.maximum(lo, BIN_LOWER[bins(np.zeros_like(total))])
+        hi = np.minimum(hi, BIN_UPPER[bins(total - 1)])
+    h = (total - 1) * q[None, :] / 100.0
+    below = np.floor(h)
+    rank = below.astype(np.int64)
+
+    def order_statistic(r: IntArray) -> FloatArray:
+        b = bins(r)
+        est: FloatArray = np.sqrt(np.maximum(BIN_LOWER[b], lo) * np.minimum(BIN_UPPER[b], hi))
+        est = np.where(b == UNDERFLOW, lo, est)
+        est = np.where(b == OVERFLOW, hi, est)
+        if extremes_exact:
+            est = np.where(r == 0, lo, est)
+            est = np.where(r == total - 1, hi, est)
+        return est
+
+    with np.errstate(invalid="ignore"):  # empty rows (unbounded) are set to NaN below
+        lower = order_statistic(rank)
+        upper = order_statistic(np.minimum(rank + 1, total - 1))
+        out: FloatArray = lower + (h - below) * (upper - lower)
+    out[totals == 0] = np.nan
+    return out

@@ -1,8 +1,10 @@
 """Request latency in the vectorized engine: queueing formulas applied tick by tick.
 
 The exact engine (:mod:`fargasim.workload.exact`) follows every request; the vectorized one
-cannot, so for the requests that arrive in a tick it draws each request's own work and wait and
-applies the steady state of one task's queue at that tick's load.
+cannot, so for the requests that arrive in a tick it draws a request's own work and wait and
+applies the steady state of one task's queue at that tick's load — for every request, or for at
+most ``limit`` of them a tick, each standing for several (:meth:`LatencyModel.draw`; the sampling
+error: :mod:`fargasim.workload.dataplane`).
 
 One task
 --------
@@ -58,6 +60,15 @@ sets what one task sees:
 
 The data plane passes ``algorithm`` (the target group's ``load_balancing.algorithm.type``).
 
+Tables
+------
+The per-tick work is interpolation: the chain's state (:func:`queue_state`) on a grid of loads,
+and the GI/G/k correction (:func:`gi_load`) on the same grid for the task counts between which a
+tick's count is interpolated in ``1/n`` (every whole count up to 32, then steps of 25 %:
+:data:`_TASK_NODES`), so that fractional counts — tasks starting within a tick, slow start — and
+fleets of thousands of tasks build a few dozen tables. The tables depend only on a handful of
+model parameters and are shared by every run in the process (bounded caches).
+
 Overload
 --------
 Bounded queues (``queueLimit`` or ``timeoutSeconds`` with limited workers) have a steady state at
@@ -81,7 +92,7 @@ mean +8 %, p99 +28 %). Drop shares agree within 0.002, CPU utilization within 0.
 where timeouts drop requests: the fluid CPU model counts their work). CPU-bound tasks with few
 workers and a long ``waitSeconds`` ignore that the off-CPU phase holds a worker. The quickstart
 (a day of diurnal traffic with target tracking, 2 to 20 tasks): exact 29.7/23.7/68.4/113.5 ms
-(mean/p50/p95/p99), vectorized 31.1/24.3/73.3/124.5 ms (before these formulas:
+(mean/p50/p95/p99), vectorized 31.2/24.8/75.0/124.5 ms (before these formulas:
 54.3/47.3/108.4/153.1 ms).
 
 Benchmark B5 (an hour of 300 req/s over ten round-robin 1-vCPU tasks, lognormal work of 20 ms,
@@ -106,6 +117,8 @@ well as shared by work.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import math
 from dataclasses import dataclass
 
@@ -118,6 +131,7 @@ from fargasim.workload.arrivals import build_pattern
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
 #: Open queues (no ``queueLimit``, no ``timeoutSeconds``) have no steady state at or above full
 #: load: their formulas use at most this load, and the excess builds the fluid backlog.
@@ -133,6 +147,14 @@ _GRID_RHO = -np.expm1(-_GRID_U)
 #: Loads at and above capacity (bounded queues only), evenly spaced in ``ln ρ`` up to 100.
 _GRID_LOG = np.linspace(math.log(_GRID_RHO[-1]), math.log(100.0), 2049)
 _HERMITE = np.polynomial.hermite.hermgauss(40)  # nodes and weights for lognormal expectations
+#: The task counts between which the GI corrections are interpolated in ``1/n``
+#: (:meth:`LatencyModel._tabled`): every whole count up to 32, then steps of 25 % up to about
+#: 26,000; :data:`_NODE_X` holds their ``1/n`` in increasing order, from 0 (infinitely many).
+_TASK_NODES = np.concatenate((np.arange(1.0, 33.0), 32.0 * 1.25 ** np.arange(1, 31)))
+_NODE_X = np.concatenate(([0.0], 1.0 / _TASK_NODES[::-1]))
+_NODE_LIST = _NODE_X.tolist()
+#: The :class:`QueueState` fields tabulated on the load grids (the others follow from the load).
+_TABLED = ("p_block", "p_queue", "slowdown", "share_scv")
 
 
 # -- Erlang's formulas ---------------------------------------------------------------------------
@@ -429,20 +451,154 @@ def ps_spread_scv(short_scv: FloatArray, y: FloatArray) -> FloatArray:
 
 @dataclass
 class TickLatencies:
-    """The outcome of one window of ticks: latencies of the requests that complete, and the
-    requests dropped."""
+    """The outcome of a window of ticks. ``latencies``: draws of the latency of requests that
+    complete, in tick order (``ticks``), each standing for ``weights`` requests of its tick (one
+    each unless :meth:`LatencyModel.draw` was given a ``limit``); per tick, the requests that
+    complete and those dropped (exact counts)."""
 
     latencies: FloatArray
-    dropped_timeout: int
-    dropped_queue_full: int
+    weights: IntArray
+    ticks: IntArray
+    completed: IntArray
+    dropped_timeout: IntArray
+    dropped_queue_full: IntArray
+
+
+@dataclass
+class _Ticks:
+    """Per tick of a window: the state of one task's queue (:class:`QueueState`), the chance that
+    a request not turned away waits for a worker, the drain time of an open queue's fluid backlog
+    (None: no backlog), and the long-run slowdown and its work-weighted part
+    (:meth:`LatencyModel._by_work`; None when requests of any work see the same)."""
+
+    state: QueueState
+    p_wait: FloatArray
+    fluid_wait: FloatArray | None
+    long: tuple[FloatArray, FloatArray] | None
+
+
+def _interp_rows(x: FloatArray, grid: FloatArray, table: FloatArray) -> FloatArray:
+    """:func:`numpy.interp` of every row of ``table`` (fields × grid points) at ``x``, for an
+    evenly spaced ``grid`` (one index computation for all the rows)."""
+    if grid.size == 1:
+        return np.repeat(table, x.size, axis=1)
+    pos = np.clip((x - grid[0]) / (grid[1] - grid[0]), 0.0, grid.size - 1.0)
+    i = np.minimum(pos.astype(np.intp), grid.size - 2)
+    f = pos - i
+    return np.asarray(table[:, i] * (1.0 - f) + table[:, i + 1] * f, dtype=np.float64)
+
+
+def draw_weights(served: IntArray, size: IntArray, tick: IntArray) -> IntArray:
+    """Whole weights for ``size[k]`` draws standing for the ``served[k]`` requests of tick ``k``
+    (``tick``: the tick of each draw, in order): ``⌊served/size⌋`` each and one more for the first
+    ``served mod size`` draws of the tick — the draws of a tick are exchangeable, so which of them
+    carry the remainder does not matter. The weights of a tick sum to ``served``."""
+    per = served // np.maximum(size, 1)
+    extra = served - per * size
+    first = np.cumsum(size) - size
+    rank = np.arange(tick.size) - first[tick]
+    return np.asarray(per[tick] + (rank < extra[tick]), dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class _Corrections:
+    """What the GI/G/k corrections of one task's queue depend on (:func:`gi_load`)."""
+
+    servers: int
+    service_scv: float
+    worker_bound: bool
+    jsq: bool
+    algorithm: str
+    base_scv: float
+
+
+def gi_load(fix: _Corrections, rho: FloatArray, tasks: FloatArray) -> FloatArray:
+    """The load of the M/M/k chain that stands for one task's actual arrivals and work at load
+    ``rho < 1`` with ``tasks`` serving tasks (the GI/G/k corrections, module docstring)."""
+    k = fix.servers
+    cs2 = fix.service_scv
+    if fix.jsq:
+        # Join the shortest queue: balanced tasks (jsq_index), relative to M/M/k; FIFO's work
+        # variability by Allen–Cunneen, processor sharing's taken as insensitive.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            factor = jsq_index(k, tasks, rho) / queueing_index(k, rho)
+        factor = np.where(np.isfinite(factor), factor, 1.0)
+        if fix.worker_bound:
+            factor = factor * (1.0 + cs2) / 2.0
+        return effective_load(k, rho, factor)
+    ca2 = arrival_scv(fix.algorithm, tasks, fix.base_scv)
+    sigma = gi_ratio(rho, ca2)
+    if fix.worker_bound:  # FIFO: Allen–Cunneen, relative to GI/M/k
+        factor = (ca2 + cs2) / (ca2 + 1.0)
+    else:  # processor sharing: heavy traffic's (c_a² + c_s²)/(1 + c_s²), relative to GI/M/k
+        factor = 2.0 * (ca2 + cs2) / ((1.0 + cs2) * (1.0 + ca2))
+    return effective_load(k, sigma, factor)
+
+
+@functools.lru_cache(maxsize=256)
+def _load_table(fix: _Corrections, tasks: float) -> FloatArray:
+    """:func:`gi_load` on :data:`_GRID_RHO` (read-only; shared by every run in the process,
+    since it depends on nothing else)."""
+    table = gi_load(fix, _GRID_RHO, np.full(_GRID_RHO.size, tasks))
+    table.flags.writeable = False
+    return table
+
+
+def work_weighted(long: FloatArray, distribution: str, service_scv: float) -> FloatArray:
+    """``E[x·g(x)]/E[x]`` of :meth:`LatencyModel._by_work` for the long-run slowdowns ``long``
+    (``distribution`` and ``service_scv``: the request's work)."""
+    z = 1.0 / long  # E[S]/τ
+    if distribution == "exponential":
+        laplace = 1.0 / (1.0 + z)  # E[e^(−x/τ)]
+    elif service_scv == 0.0:
+        laplace = np.exp(-z)
+    else:
+        sigma = math.sqrt(math.log1p(service_scv))
+        nodes = np.exp(sigma * math.sqrt(2.0) * _HERMITE[0] - sigma**2 / 2.0)
+        laplace = np.exp(-np.multiply.outer(z, nodes)) @ _HERMITE[1] / math.sqrt(math.pi)
+    return np.asarray(1.0 - (1.0 - laplace) / z, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class _Chain:
+    """What one task's birth–death chain depends on (:func:`queue_state`), and the work whose
+    :func:`work_weighted` the tables carry (None: not needed)."""
+
+    servers: int
+    workers: float
+    places: float
+    theta: float
+    work: tuple[str, float] | None
+
+
+def chain_state(chain: _Chain, loads: FloatArray) -> FloatArray:
+    """The :data:`_TABLED` fields of :func:`queue_state` at ``loads`` (fields × loads), and
+    :func:`work_weighted` of the slowdown when ``chain.work`` is set."""
+    state = queue_state(chain.servers, chain.workers, chain.places, chain.theta, loads)
+    fields = [getattr(state, name) for name in _TABLED]
+    if chain.work is not None:
+        fields.append(work_weighted(state.slowdown, *chain.work))
+    return np.stack(fields)
+
+
+@functools.lru_cache(maxsize=32)
+def _state_tables(chain: _Chain, bounded: bool) -> tuple[FloatArray, FloatArray]:
+    """:func:`chain_state` on :data:`_GRID_RHO` and on :data:`_GRID_LOG`'s loads (read-only,
+    shared by every run in the process). Open queues never get a load at or above capacity
+    (:data:`RHO_CAP`): their second table is the top of the first."""
+    grids = (_GRID_RHO, np.exp(_GRID_LOG) if bounded else _GRID_RHO[-1:])
+    low, high = (chain_state(chain, grid) for grid in grids)
+    low.flags.writeable = False
+    high.flags.writeable = False
+    return low, high
 
 
 class LatencyModel:
-    """Draws the latency of every request of a window of ticks (module docstring).
+    """Draws the latencies of the requests of a window of ticks (module docstring).
 
     ``algorithm``: the target group's ``load_balancing.algorithm.type`` (``round_robin`` without a
-    load balancer). The model keeps its own clock (ticks are drawn in order from time 0, as the
-    data plane advances) to evaluate the arrival pattern's intensity."""
+    load balancer). Windows of ticks are drawn in order from time 0, as the data plane advances
+    (an open queue's backlog carries over)."""
 
     def __init__(
         self,
@@ -456,8 +612,8 @@ class LatencyModel:
         self.workload = workload
         self.rng = rng
         self.algorithm = algorithm
-        self.pattern = build_pattern(workload.arrivals)
-        self.base_scv = 1.0 if getattr(self.pattern, "poisson", True) else 0.0
+        poisson = getattr(build_pattern(workload.arrivals), "poisson", True)
+        self.base_scv = 1.0 if poisson else 0.0
         workers = workload.workers_per_task
         capacity = min(vcpu, float(workers)) if workers else vcpu
         self.servers = max(1, int(np.floor(capacity + 1e-9)))
@@ -500,106 +656,115 @@ class LatencyModel:
         # the routing ignores the tasks' state (JSQ steers new requests away from a long one).
         poisson = algorithm == "weighted_random" and self.base_scv == 1.0
         self.long_run = not (self.worker_bound or self.jsq or poisson)
-        self.clock = 0.0
         self.backlog = 0.0  # open queues: requests beyond the steady state (the fluid excess)
         self.last_below = 0.0  # open queues: the load of the last tick below capacity
-        self._tables: dict[float, FloatArray] = {}  # task count → _used on _GRID_RHO
-        self._state_tables: tuple[QueueState, QueueState] | None = None
-
-    def _used(self, rho: FloatArray, tasks: FloatArray) -> FloatArray:
-        """The load of the M/M/k chain that stands for one task's actual arrivals and work at
-        load ``rho < 1`` with ``tasks`` serving tasks (the GI/G/k corrections)."""
-        k = self.servers
-        cs2 = self.service_scv
-        if self.jsq:
-            # Join the shortest queue: balanced tasks (jsq_index), relative to M/M/k; FIFO's
-            # work variability by Allen–Cunneen, processor sharing's taken as insensitive.
-            with np.errstate(divide="ignore", invalid="ignore"):
-                factor = jsq_index(k, tasks, rho) / queueing_index(k, rho)
-            factor = np.where(np.isfinite(factor), factor, 1.0)
-            if self.worker_bound:
-                factor = factor * (1.0 + cs2) / 2.0
-            return effective_load(k, rho, factor)
-        ca2 = arrival_scv(self.algorithm, tasks, self.base_scv)
-        sigma = gi_ratio(rho, ca2)
-        if self.worker_bound:  # FIFO: Allen–Cunneen, relative to GI/M/k
-            factor = (ca2 + cs2) / (ca2 + 1.0)
-        else:  # processor sharing: heavy traffic's (c_a² + c_s²)/(1 + c_s²), relative to GI/M/k
-            factor = 2.0 * (ca2 + cs2) / ((1.0 + cs2) * (1.0 + ca2))
-        return effective_load(k, sigma, factor)
+        self._corrections = _Corrections(
+            self.servers,
+            self.service_scv,
+            self.worker_bound,
+            self.jsq,
+            algorithm,
+            self.base_scv,
+        )
+        work = (request.cpu_seconds.distribution, self.service_scv) if self.long_run else None
+        self._chain = _Chain(self.servers, self.workers, self.places, self.theta, work)
 
     def _loads(self, tasks: FloatArray, arrival_rate: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Per tick: the load ``ρ`` of one task the formulas start from (for open queues at most
         :data:`RHO_CAP`, and in overload that of the last tick below capacity), and the load of
-        the M/M/k chain that stands for the actual arrivals and work (:meth:`_used`, tabulated
-        per task count on :data:`_GRID_U` and interpolated; above capacity: ``ρ``)."""
+        the M/M/k chain that stands for the actual arrivals and work (:func:`gi_load`, tabulated
+        by :meth:`_tabled`; above capacity: ``ρ``)."""
         rho = arrival_rate / np.maximum(tasks, 1e-12) / self.rate
         if not self.bounded:
-            # An open queue has no steady state at or above capacity: there the fluid backlog
-            # grows, on top of the queue the overload started from (the last tick below
-            # capacity's; a short overload never reaches the capped steady state).
-            below = rho < 1.0
-            last = np.maximum.accumulate(np.where(below, np.arange(rho.size), -1))
-            rho = np.where(last >= 0, rho[np.maximum(last, 0)], self.last_below)
+            if rho.max() >= 1.0:
+                # An open queue has no steady state at or above capacity: there the fluid
+                # backlog grows, on top of the queue the overload started from (the last tick
+                # below capacity's; a short overload never reaches the capped steady state).
+                last = np.maximum.accumulate(np.where(rho < 1.0, np.arange(rho.size), -1))
+                rho = np.where(last >= 0, rho[np.maximum(last, 0)], self.last_below)
             self.last_below = float(rho[-1])
             rho = np.minimum(rho, RHO_CAP)
+        tasks = np.maximum(tasks, 1.0)
+        if rho.max() < _GRID_RHO[-1]:
+            return rho, self._tabled(rho, tasks)
         used = rho.copy()
-        count = np.round(np.maximum(tasks, 1.0), 2)
         tabled = rho < _GRID_RHO[-1]
-        for n in np.unique(count[tabled]):
-            table = self._tables.get(float(n))
-            if table is None:
-                table = self._tables[float(n)] = self._used(_GRID_RHO, np.full(_GRID_RHO.size, n))
-            sel = tabled & (count == n)
-            used[sel] = np.interp(-np.log1p(-rho[sel]), _GRID_U, table)
+        if tabled.any():
+            used[tabled] = self._tabled(rho[tabled], tasks[tabled])
         near = ~tabled & (rho < 1.0)
         if near.any():
-            used[near] = self._used(rho[near], count[near])
+            used[near] = gi_load(self._corrections, rho[near], np.round(tasks[near], 2))
         return rho, used
 
-    def _state(self, used: FloatArray) -> QueueState:
-        """:func:`queue_state` at the loads ``used``, interpolated in tables built on the first
-        call (the state depends on nothing else): in ``−ln(1 − ρ)`` below capacity, in ``ln ρ``
-        above it; computed directly beyond the tables."""
-        if self._state_tables is None:
-            # Open queues never get a load at or above capacity (RHO_CAP).
-            grids = (_GRID_RHO, np.exp(_GRID_LOG) if self.bounded else _GRID_RHO[-1:])
-            low, high = (
-                queue_state(self.servers, self.workers, self.places, self.theta, grid)
-                for grid in grids
-            )
-            self._state_tables = (low, high)
-        low, high = self._state_tables
-        used = np.asarray(used, dtype=np.float64)
-        below = used < _GRID_RHO[-1]
-        beyond = used > 100.0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            x = np.where(below, -np.log1p(-np.minimum(used, _GRID_RHO[-1])), np.log(used))
+    def _tabled(self, rho: FloatArray, tasks: FloatArray) -> FloatArray:
+        """:func:`gi_load` for loads below the top of :data:`_GRID_RHO`, interpolated in tables on
+        :data:`_GRID_U`: for join the shortest queue one per whole task count (as
+        :func:`jsq_index` rounds it); otherwise linearly in ``1/n`` between the task counts of
+        :data:`_TASK_NODES` — exact for whole counts up to 32, and beyond them the arrival scv
+        ``1/n`` moves by less than 0.008 between nodes — so that the fractional task counts of a
+        long run with thousands of tasks build a few dozen tables, not one per count."""
+        u = -np.log1p(-rho)
+        if self.jsq:
+            out = np.empty_like(rho)
+            count = np.rint(tasks)
+            for n in np.unique(count):
+                sel = count == n
+                out[sel] = np.interp(u[sel], _GRID_U, _load_table(self._corrections, float(n)))
+            return out
+        if (tasks == tasks[0]).all():
+            return self._steady_tabled(u, float(tasks[0]))
+        out = np.zeros_like(rho)
+        x = 1.0 / tasks
+        upper = np.minimum(np.maximum(np.searchsorted(_NODE_X, x), 1), _NODE_X.size - 1)
+        f = (x - _NODE_X[upper - 1]) / (_NODE_X[upper] - _NODE_X[upper - 1])
+        for node, weight in ((upper - 1, 1.0 - f), (upper, f)):
+            used = weight > 0.0
+            for j in np.unique(node[used]):
+                sel = used & (node == j)
+                out[sel] += weight[sel] * np.interp(u[sel], _GRID_U, self._node_table(j))
+        return out
 
-        def field(name: str) -> FloatArray:
-            return np.where(  # type: ignore[no-any-return]
-                below,
-                np.interp(x, _GRID_U, getattr(low, name)),
-                np.interp(x, _GRID_LOG[: getattr(high, name).size], getattr(high, name)),
-            )
+    def _steady_tabled(self, u: FloatArray, tasks: float) -> FloatArray:
+        """:meth:`_tabled` at the loads ``u`` (``−ln(1 − ρ)``) of a window with a steady task
+        count: one or two tables."""
+        x = 1.0 / tasks
+        upper = min(max(bisect.bisect_left(_NODE_LIST, x), 1), len(_NODE_LIST) - 1)
+        lo, hi = _NODE_LIST[upper - 1], _NODE_LIST[upper]
+        f = (x - lo) / (hi - lo)
+        out: FloatArray = f * np.interp(u, _GRID_U, self._node_table(upper))
+        if f < 1.0:
+            out += (1.0 - f) * np.interp(u, _GRID_U, self._node_table(upper - 1))
+        return out
 
-        rho = np.maximum(used, _LOW_LOAD / self.servers)
-        state = QueueState(
-            field("p_block"),
-            field("p_queue"),
-            field("slowdown"),
-            np.log(rho),
-            field("share_scv"),
-            rho - 1.0,
-        )
+    def _node_table(self, index: int) -> FloatArray:
+        """:func:`gi_load` on :data:`_GRID_RHO` for the task count of node ``index`` of
+        :data:`_NODE_X` (∞ for ``1/n = 0``)."""
+        x = float(_NODE_X[index])
+        return _load_table(self._corrections, 1.0 / x if x > 0.0 else math.inf)
+
+    def _tabled_state(self, loads: FloatArray) -> FloatArray:
+        """:func:`chain_state` at ``loads``, interpolated in tables (:func:`_state_tables`; the
+        state depends on nothing else): in ``−ln(1 − ρ)`` below capacity, in ``ln ρ`` above it;
+        computed directly beyond them."""
+        low, high = _state_tables(self._chain, self.bounded)
+        top = _GRID_RHO[-1]
+        values = _interp_rows(-np.log1p(-np.minimum(loads, top)), _GRID_U, low)
+        if loads.max() < top:
+            return values
+        above = loads >= top
+        values[:, above] = _interp_rows(np.log(loads[above]), _GRID_LOG[: high.shape[1]], high)
+        beyond = loads > 100.0
         if beyond.any():
-            exact = queue_state(self.servers, self.workers, self.places, self.theta, used[beyond])
-            for name in ("p_block", "p_queue", "slowdown", "share_scv"):
-                getattr(state, name)[beyond] = getattr(exact, name)
-        return state
+            values[:, beyond] = chain_state(self._chain, loads[beyond])
+        return values
 
     def _by_work(
-        self, own: FloatArray, tick: IntArray, mean: FloatArray, long: FloatArray
+        self,
+        own: FloatArray,
+        tick: IntArray,
+        mean: FloatArray,
+        long: FloatArray,
+        weighted: FloatArray,
     ) -> FloatArray:
         """The slowdown of each request of own time ``own`` in tick ``tick`` when short
         requests see the arrival-epoch slowdown and long ones the long-run one. Per tick, ``mean``
@@ -607,41 +772,74 @@ class LatencyModel:
         actual load: ``s(x) = mean + (long − mean)·(g(x) − E[x·g(x)]/E[x])`` with
         ``g(x) = 1 − ψ(x/τ)``, ``ψ(y) = (1 − e^(−y))/y`` (the share relaxing as ``e^(−t/τ)`` over
         the attained time), ``τ = E[S]·long`` (the scale of :func:`ps_spread_scv`); subtracting
-        the work-weighted mean of ``g`` keeps ``E[x·s(x)] = E[S]·mean``. Against the exact engine
-        (four round-robin tasks, ρ = 0.8, exponential work) it gives +4 % and +9 % over the mean
-        slowdown at x = 3 and 4.4·E[S], as measured."""
-        m = self.service_time
-        z = 1.0 / long  # E[S]/τ, per tick
-        dist = self.workload.request.cpu_seconds
-        if dist.distribution == "exponential":
-            laplace = 1.0 / (1.0 + z)  # E[e^(−x/τ)]
-        elif self.service_scv == 0.0:
-            laplace = np.exp(-z)
-        else:
-            sigma = math.sqrt(math.log1p(self.service_scv))
-            nodes = np.exp(sigma * math.sqrt(2.0) * _HERMITE[0] - sigma**2 / 2.0)
-            laplace = np.exp(-np.multiply.outer(z, nodes)) @ _HERMITE[1] / math.sqrt(math.pi)
-        weighted = 1.0 - (1.0 - laplace) / z  # E[x·g(x)]/E[x]
-        y = own / (m * long[tick])
+        the work-weighted mean of ``g`` (``weighted``, :func:`work_weighted`) keeps
+        ``E[x·s(x)] = E[S]·mean``. Against the exact engine (four round-robin tasks, ρ = 0.8,
+        exponential work) it gives +4 % and +9 % over the mean slowdown at x = 3 and 4.4·E[S],
+        as measured."""
+        y = own / (self.service_time * long[tick])
         with np.errstate(invalid="ignore", divide="ignore"):
             g = np.where(y < 1e-8, y / 2.0, 1.0 + np.expm1(-y) / y)
         slowdown = mean[tick] + (long - mean)[tick] * (g - weighted[tick])
         return np.asarray(slowdown, dtype=np.float64)
 
-    def draw(self, counts: IntArray, tasks: FloatArray, dt: FloatArray) -> TickLatencies:
-        """``counts``: requests served per tick; ``tasks``: mean serving tasks per tick; ``dt``:
-        the ticks' lengths (the ticks follow the previous call's)."""
-        edges = self.clock + np.concatenate(([0.0], np.cumsum(dt)))
-        self.clock = float(edges[-1])
+    def draw(
+        self,
+        counts: IntArray,
+        expected: FloatArray,
+        tasks: FloatArray,
+        dt: FloatArray,
+        limit: int | None = None,
+    ) -> TickLatencies:
+        """``counts``: requests served per tick; ``expected``: the arrival pattern's expected
+        requests in each tick (its intensity sets the load); ``tasks``: mean serving tasks per
+        tick; ``dt``: the ticks' lengths (the ticks follow the previous call's); ``limit``: the
+        most latency draws per tick (None: one per request).
+
+        Per tick the requests turned away are a binomial draw of the chain's ``p_block``; of
+        the others, ``min(n, limit)`` draws are made, weighted to stand for all ``n``
+        (:func:`draw_weights`), so the counts of completed and dropped requests stay exact
+        while the latencies are a sample (its error: :mod:`fargasim.workload.dataplane`). A
+        drawn wait above ``timeoutSeconds`` (``queueLimit`` mode) drops the requests its draw
+        stands for."""
+        ticks = self._ticks(expected, tasks, dt)
+        p_block = np.minimum(np.maximum(ticks.state.p_block, 0.0), 1.0)
+        blocked = self.rng.binomial(counts, p_block)
+        served = counts - blocked
+        size = served if limit is None else np.minimum(served, limit)
+        tick = np.repeat(np.arange(counts.size), size)
+        weights = draw_weights(served, size, tick)
+        latency, late = self._sample(tick, ticks)
+        late_counts = np.zeros_like(served)
+        if late is not None:  # whole numbers below 2^53: bincount sums them exactly
+            late_counts = np.bincount(tick[late], weights[late], counts.size).astype(np.int64)
+            keep = ~late
+            latency, weights, tick = latency[keep], weights[keep], tick[keep]
+        if math.isfinite(self.places):
+            queue_full, timed_out = blocked, late_counts
+        else:  # the M/M/k+D chain turns away the arrivals that would wait past the timeout
+            queue_full, timed_out = np.zeros_like(blocked), blocked + late_counts
+        return TickLatencies(latency, weights, tick, served - late_counts, timed_out, queue_full)
+
+    def _ticks(self, expected: FloatArray, tasks: FloatArray, dt: FloatArray) -> _Ticks:
+        """The per-tick state of a window (the open-queue backlog and the last load below
+        capacity are carried to the next)."""
         serving = tasks > 0
         # A task that serves part of a tick still takes all of the tick's requests (the data
         # plane routes a tick's requests to the tasks that served in it), and targets all in slow
         # start still share every request: at least one task's worth.
         tasks = np.where(serving, np.maximum(tasks, 1.0), 0.0)
-        expected = np.where(serving, self.pattern.expected(edges[:-1], edges[1:]), 0.0)
-        arrival_rate = np.maximum(expected, 0.0) / dt
+        arrival_rate = np.where(serving, np.maximum(expected, 0.0), 0.0) / dt
         rho, used = self._loads(tasks, arrival_rate)
-        state = self._state(used)
+        if self.long_run:  # one interpolation for the chain's state and the long-run slowdown
+            values = self._tabled_state(np.concatenate((used, rho)))
+            n = rho.size
+            long: tuple[FloatArray, FloatArray] | None = (values[2, n:], values[4, n:])
+            values = values[:, :n]
+        else:
+            values, long = self._tabled_state(used), None
+        p_block, p_queue, slowdown, share_scv = values[:4]
+        load = np.maximum(used, _LOW_LOAD / self.servers)
+        state = QueueState(p_block, p_queue, slowdown, np.log(load), share_scv, load - 1.0)
         if self.jsq and self.worker_bound and not self.bounded:
             # Balanced JSQ (jsq_index): a request waits when the pooled M/M/nk queue has every
             # server busy, for as many departures of its task as the geometric (ratio ρⁿ)
@@ -653,92 +851,99 @@ class LatencyModel:
                 state.p_queue[sel] = erlang_c(pooled, pooled * rho[sel])
                 stretch = (1.0 + self.service_scv) / 2.0
                 state.beta[sel] = np.expm1(count * np.log(np.maximum(rho[sel], 1e-300))) / stretch
-        # Open queues: the fluid excess of the expected load over capacity (Lindley).
-        capacity = np.where(serving, tasks * self.rate, 0.0)
-        fluid_wait = np.zeros_like(dt)
+        # Not turned away, a request waits for a worker with probability p_queue/(1 − p_block).
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p_wait = np.where(p_block < 1.0, state.p_queue / (1.0 - p_block), 0.0)
+        fluid_wait = None
         if not self.bounded:
-            s = np.cumsum((arrival_rate - capacity) * dt)
-            floor = np.minimum(np.minimum.accumulate(s), -self.backlog)
-            after = np.maximum(s - floor, 0.0)
-            before = np.concatenate(([self.backlog], after[:-1]))
-            self.backlog = float(after[-1])
-            fluid_wait = np.where(
-                serving, 0.5 * (before + after) / np.maximum(capacity, 1e-12), 0.0
+            fluid_wait = self._fluid_wait(
+                arrival_rate, np.where(serving, tasks * self.rate, 0.0), dt
             )
-        n = int(counts.sum())
-        if n == 0:
-            return TickLatencies(np.zeros(0), 0, 0)
+        return _Ticks(state, p_wait, fluid_wait, long)
+
+    def _fluid_wait(
+        self, arrival_rate: FloatArray, capacity: FloatArray, dt: FloatArray
+    ) -> FloatArray | None:
+        """Open queues: the fluid excess of the expected load over capacity (Lindley), and the
+        time a request of each tick waits for it to drain (None while there is none)."""
+        if self.backlog == 0.0 and (arrival_rate <= capacity).all():
+            return None
+        s = np.cumsum((arrival_rate - capacity) * dt)
+        floor = np.minimum(np.minimum.accumulate(s), -self.backlog)
+        after = np.maximum(s - floor, 0.0)
+        before = np.concatenate(([self.backlog], after[:-1]))
+        self.backlog = float(after[-1])
+        wait = 0.5 * (before + after) / np.maximum(capacity, 1e-12)
+        return np.asarray(np.where(capacity > 0.0, wait, 0.0), dtype=np.float64)
+
+    def _sample(self, tick: IntArray, ticks: _Ticks) -> tuple[FloatArray, BoolArray | None]:
+        """The latency of one request drawn in each tick of ``tick`` among those not turned
+        away, and whether its wait for a worker passed the timeout (``queueLimit`` mode; None
+        when none can)."""
+        n = tick.size
         request = self.workload.request
-        tick = np.repeat(np.arange(counts.size), counts)
         work = sample(request.cpu_seconds, self.rng, n)
-        wait = (
-            sample(request.wait_seconds, self.rng, n)
-            if request.wait_seconds is not None
-            else np.zeros(n)
-        )
-        u = self.rng.random(n)
-        p_block = state.p_block[tick]
-        blocked = u < p_block
-        queued = ~blocked & (u < p_block + state.p_queue[tick])
-        slot_wait = np.zeros(n)
-        m = int(queued.sum())
-        if m:
-            which = tick[queued]
-            v = self.rng.random(m)
-            rate = self.rate
-            if math.isfinite(self.places):
-                lr = state.lr[which]
-                places = self.places
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    x = np.abs(lr)
-                    j = np.floor(np.log1p(v * np.expm1(-places * x)) / -x)
-                    j = np.where(places * x < 1e-9, np.floor(v * places), j)
-                j = np.clip(j, 0.0, places - 1.0)
-                j = np.where(lr > 0.0, places - 1.0 - j, j)
-                slot_wait[queued] = self.rng.gamma(j + 1.0) / rate
-            else:
-                beta = state.beta[which]
-                theta = self.theta
-                z = beta * theta
-                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                    # log1p(v·expm1(z))/β, written for z > 0 as θ + log(v + (1 − v)e^(−z))/β so
-                    # that a heavily overloaded queue (large z) stays finite.
-                    grows = theta + np.log(v + (1.0 - v) * np.exp(-np.maximum(z, 0.0))) / beta
-                    shrinks = np.log1p(v * np.expm1(np.minimum(z, 0.0))) / beta
-                    t = np.where(z > 0.0, grows, shrinks)
-                    t = np.where(np.abs(z) < 1e-9, v * theta, t)
-                slot_wait[queued] = t / rate
-        slot_wait = slot_wait + fluid_wait[tick]
-        if self.worker_bound:
-            latency = slot_wait + wait + work
+        latency = work if self.worker_bound else self._cpu_time(work, tick, ticks)
+        if request.wait_seconds is not None:
+            latency = latency + sample(request.wait_seconds, self.rng, n)
+        if ticks.fluid_wait is not None:
+            latency = latency + ticks.fluid_wait[tick]
+        late = None
+        if n and ticks.p_wait.max() > 0.0:
+            queued = np.flatnonzero(self.rng.random(n) < ticks.p_wait[tick])
+            slot_wait = self._slot_waits(tick[queued], ticks.state)
+            latency[queued] += slot_wait
+            timeout = request.timeout_seconds
+            if self.timeout_by_wait and timeout is not None:
+                late = np.zeros(n, dtype=bool)
+                late[queued] = slot_wait > timeout
+        return latency, late
+
+    def _slot_waits(self, which: IntArray, state: QueueState) -> FloatArray:
+        """The wait for a worker of requests that queue in the ticks ``which``: with a queue
+        limit, the requests ahead (the chain's truncated geometric) each leave after an
+        exponential time; with an open or timed-out queue, the virtual wait's exponential
+        density, truncated at the timeout."""
+        v = self.rng.random(which.size)
+        rate = self.rate
+        if math.isfinite(self.places):
+            lr = state.lr[which]
+            places = self.places
+            with np.errstate(divide="ignore", invalid="ignore"):
+                x = np.abs(lr)
+                j = np.floor(np.log1p(v * np.expm1(-places * x)) / -x)
+                j = np.where(places * x < 1e-9, np.floor(v * places), j)
+            j = np.clip(j, 0.0, places - 1.0)
+            j = np.where(lr > 0.0, places - 1.0 - j, j)
+            return np.asarray(self.rng.gamma(j + 1.0) / rate, dtype=np.float64)
+        beta = state.beta[which]
+        theta = self.theta
+        z = beta * theta
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            # log1p(v·expm1(z))/β, written for z > 0 as θ + log(v + (1 − v)e^(−z))/β so that a
+            # heavily overloaded queue (large z) stays finite.
+            grows = theta + np.log(v + (1.0 - v) * np.exp(-np.maximum(z, 0.0))) / beta
+            shrinks = np.log1p(v * np.expm1(np.minimum(z, 0.0))) / beta
+            t = np.where(z > 0.0, grows, shrinks)
+            t = np.where(np.abs(z) < 1e-9, v * theta, t)
+        return np.asarray(t / rate, dtype=np.float64)
+
+    def _cpu_time(self, work: FloatArray, tick: IntArray, ticks: _Ticks) -> FloatArray:
+        """The time of each request's CPU phase under processor sharing: ``x·(1 + (s − 1)·G)``
+        for own time ``x`` and slowdown ``s``, never below the request's own time, with a gamma
+        ``G`` of mean 1 whose scv gives the time the variance of :func:`ps_spread_scv` (shape
+        < 1: most requests share little, a few a lot)."""
+        state = ticks.state
+        own = work / self.speed
+        if ticks.long is not None:
+            slowdown = self._by_work(own, tick, state.slowdown, *ticks.long)
         else:
-            own = work / self.speed
-            if self.long_run:
-                long = self._state(rho).slowdown
-                slowdown = self._by_work(own, tick, state.slowdown, long)
-            else:
-                slowdown = state.slowdown[tick]
-            y = own / (self.service_time * slowdown)
-            # T = x·(1 + (s − 1)·G): never below the request's own time, and a gamma G of mean 1
-            # whose scv gives T the variance of ps_spread_scv (shape < 1: most requests share
-            # little, a few a lot).
-            extra = slowdown - 1.0
-            spread = (
-                ps_spread_scv(state.share_scv[tick], y) * (slowdown / np.maximum(extra, 1e-12)) ** 2
-            )
-            spread = np.clip(spread, 1e-9, 1e9)
-            share = np.where(extra > 1e-9, self.rng.gamma(1.0 / spread, spread), 0.0)
-            latency = slot_wait + wait + own * (1.0 + extra * share)
-        timeout = request.timeout_seconds
-        if self.timeout_by_wait and timeout is not None:
-            late = ~blocked & (slot_wait > timeout)
-        else:
-            late = np.zeros(n, dtype=bool)
-        full = blocked & math.isfinite(self.places)
-        timed_out = (blocked & ~full) | late
-        keep = ~(full | timed_out)
-        return TickLatencies(
-            np.asarray(latency[keep], dtype=np.float64),
-            int(timed_out.sum()),
-            int(full.sum()),
+            slowdown = state.slowdown[tick]
+        y = own / (self.service_time * slowdown)
+        extra = slowdown - 1.0
+        spread = (
+            ps_spread_scv(state.share_scv[tick], y) * (slowdown / np.maximum(extra, 1e-12)) ** 2
         )
+        spread = np.minimum(np.maximum(spread, 1e-9), 1e9)
+        share = np.where(extra > 1e-9, self.rng.gamma(1.0 / spread, spread), 0.0)
+        return np.asarray(own * (1.0 + extra * share), dtype=np.float64)

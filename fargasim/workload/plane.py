@@ -13,9 +13,14 @@ Two engines implement :class:`RequestPlane`: the vectorized data plane
   CPU capacity), ``draining`` (stopping: it finishes the requests it holds but gets no new ones)
   or ``gone`` (its containers stopped: requests still in it are dropped).
 
-Metric publishers and the sampler read each service's :class:`Flow`: cumulative
-:class:`~fargasim.workload.dataplane.Totals` and the cumulative latency histogram of completed
-requests, after :meth:`~RequestPlane.advance_to` brings them up to a time.
+Each service's :class:`Flow` holds cumulative :class:`~fargasim.workload.dataplane.Totals` and the
+cumulative latency histogram of completed requests, up to the time :meth:`~RequestPlane.advance_to`
+brought them. Metric publishers read the totals at their period ends, kept for them
+(:meth:`~RequestPlane.keep_totals`, :meth:`~RequestPlane.kept_totals`), so that they may read them
+later than the period ends (a datapoint is invisible until its publish delay has passed). The sampler hands the
+plane its time-series columns once (:meth:`~RequestPlane.record_rows`) and tells it when each
+sample time has settled (:meth:`~RequestPlane.row_due`): the exact plane reads its state then,
+the vectorized one fills whole windows of rows as it advances (:mod:`fargasim.workload.rows`).
 """
 
 from __future__ import annotations
@@ -23,8 +28,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal, Protocol
 
+import numpy as np
+import numpy.typing as npt
+
 from fargasim.workload.dataplane import Totals
 from fargasim.workload.histogram import LatencyHistogram
+from fargasim.workload.rows import RowSeries
 
 TaskPhase = Literal["running", "draining", "gone"]
 
@@ -38,7 +47,9 @@ class Flow(Protocol):
     idle_fraction: float
     base_memory: float
     totals: Totals
-    latency: LatencyHistogram
+
+    @property
+    def latency(self) -> LatencyHistogram: ...
 
 
 class RequestPlane(Protocol):
@@ -54,3 +65,13 @@ class RequestPlane(Protocol):
     def task_state(self, service: str, task_id: str, phase: TaskPhase) -> None: ...
 
     def advance_to(self, time: float) -> None: ...
+
+    def keep_totals(self, service: str, period: float) -> None: ...
+
+    def kept_totals(self, service: str, time: float) -> Totals: ...
+
+    def record_rows(
+        self, times: npt.NDArray[np.float64], series: Mapping[str, RowSeries]
+    ) -> None: ...
+
+    def row_due(self, index: int) -> None: ...

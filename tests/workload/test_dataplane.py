@@ -13,6 +13,7 @@ workers per task); a backlog B drains at n·v − λc vCPU-s per second once cap
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ from fargasim.engine import simulate
 from fargasim.scenario.schema import WorkloadSpec
 from fargasim.workload.dataplane import DataPlane, ServiceFlow, _StepLog
 from fargasim.workload.fluid import lindley as _lindley
+from fargasim.workload.rows import RowSeries
 from tests import builders as b
 
 # -- Lindley's recursion -------------------------------------------------------------------
@@ -307,3 +309,106 @@ def test_task_stopped_before_ready_never_counted_as_serving() -> None:
     before = (ts["time"] >= 20) & (ts["time"] <= 60)
     np.testing.assert_allclose(ts["requestRate"][before], 20.0, rtol=1e-12)  # offered load
     assert np.all(np.isnan(ts["cpuUtilization"][before]))  # no RUNNING task: no datapoint
+
+
+# -- windows, rows of the time series and latency draws ------------------------------------------
+
+
+def poisson_workload(**changes: Any) -> WorkloadSpec:
+    doc = {
+        "service": "web",
+        "arrivals": {"pattern": "poisson", "rps": 300},
+        "request": {"cpuSeconds": {"distribution": "exponential", "mean": 0.005}},
+        **changes,
+    }
+    return WorkloadSpec.model_validate(doc)
+
+
+def sampled_plane(
+    wl: WorkloadSpec, tasks: int = 4, end: float = 600.0
+) -> tuple[DataPlane, ServiceFlow, dict[str, np.ndarray]]:
+    """A plane of ``tasks`` 1-vCPU tasks filling rows every 10 s up to ``end``."""
+    ctx = Context(seed=3, end_time=end)
+    plane = DataPlane(ctx, 1.0)
+    flow = ServiceFlow(ctx, "web", 1.0, 2048, wl, 0.0)
+    plane.add(flow)
+    times = np.arange(0.0, end + 1.0, 10.0)
+    names = ("cpu", "memory", "rate", "dropped", "p50", "p95", "p99")
+    columns = {name: np.full(times.size, np.nan) for name in names}
+    plane.record_rows(times, {"web": RowSeries(times, *columns.values())})
+    plane.set_counts("web", tasks, tasks)
+    return plane, flow, columns
+
+
+def test_rows_do_not_depend_on_the_windows() -> None:
+    """Advanced in 60-s windows or in irregular ones, the plane draws the same traffic and
+    fills the same rows: utilization, request and dropped rates agree to rounding, and every row
+    gets latency percentiles (their draws differ with the windows)."""
+    runs = []
+    for steps in (np.arange(60.0, 601.0, 60.0), np.cumsum([7, 13, 1, 99, 200, 280])):
+        plane, flow, columns = sampled_plane(poisson_workload())
+        for t in steps:
+            plane.advance_to(float(t))
+        runs.append((flow.totals, columns))
+    (one, first), (other, second) = runs
+    assert one.arrivals == other.arrivals and one.completed == other.completed
+    for name in ("cpu", "memory", "rate", "dropped"):
+        np.testing.assert_allclose(first[name], second[name], rtol=1e-12, equal_nan=True)
+    for name in ("p50", "p95", "p99"):
+        assert np.isnan(first[name][0]) and np.isfinite(first[name][1:]).all()
+        assert np.isfinite(second[name][1:]).all()
+    np.testing.assert_allclose(first["rate"][1:].mean(), 300.0, rtol=0.01)
+
+
+def test_draws_are_limited_and_request_counts_exact() -> None:
+    """300 rps over 2 tasks with a queue limit and a timeout (overload: drops of both kinds):
+    at most ``draw_limit`` latency draws per tick, yet completed + dropped = arrivals in whole
+    requests, and the histogram holds every completed request."""
+    wl = poisson_workload(
+        request={
+            "cpuSeconds": {"distribution": "exponential", "mean": 0.008},
+            "timeoutSeconds": 0.1,
+        },
+        workersPerTask=2,
+        queueLimit=5,
+    )
+    plane, flow, _ = sampled_plane(wl, tasks=2)
+    assert flow.latency_model is not None
+    sizes: list[int] = []
+    draw = flow.latency_model.draw
+
+    def counted(*args: Any) -> Any:
+        out = draw(*args)
+        sizes.extend(np.bincount(out.ticks, minlength=args[0].size).tolist())
+        return out
+
+    flow.latency_model.draw = counted  # type: ignore[method-assign]
+    plane.advance_to(600.0)
+    t = flow.totals
+    assert max(sizes) <= plane.draw_limit < 300
+    assert t.dropped_queue_full > 0 and t.dropped_timeout > 0
+    assert t.completed + t.dropped == t.arrivals
+    assert all(float(x).is_integer() for x in (t.completed, t.dropped_timeout, t.dropped))
+    assert flow.latency.total == t.completed
+
+
+@pytest.mark.parametrize(("end", "limit"), [(600.0, 64), (7 * 86400.0, 28), (1e9, 1)])
+def test_fewer_draws_per_tick_in_long_runs(end: float, limit: int) -> None:
+    """At most DRAWS_PER_SECOND, and RUN_DRAWS over the whole run (at least one a tick)."""
+    plane = DataPlane(Context(seed=1, end_time=end), 1.0)
+    assert plane.draw_limit == limit == max(1, math.ceil(min(64, 2**24 / end)))
+
+
+def test_kept_totals_are_the_totals_at_their_times() -> None:
+    """Totals kept at every 60 s while the plane advances past them in one window equal those
+    of a plane advanced to each of those times."""
+    ahead, flow, _ = sampled_plane(poisson_workload())
+    ahead.keep_totals("web", 60.0)
+    ahead.advance_to(300.0)
+    step, twin, _ = sampled_plane(poisson_workload())
+    for time in (60.0, 120.0, 180.0, 240.0, 300.0):
+        step.advance_to(time)
+        kept = ahead.kept_totals("web", time)
+        for name in ("arrivals", "cpu_used", "memory_used", "running_seconds", "completed"):
+            assert getattr(kept, name) == pytest.approx(getattr(twin.totals, name), rel=1e-12)
+    assert flow.kept == {}

@@ -49,6 +49,11 @@ Known biases of the vectorized model (:mod:`fargasim.workload.latency`), as meas
   of :mod:`fargasim.workload.dataplane` sees all arriving work): +0.6 pp at a 0.6 % drop rate
   (M/M/2 with timeout), +0.2 pp in overload.
 
+The vectorized engine draws the latencies of at most 64 requests a second, each standing for
+several (:mod:`fargasim.workload.dataplane`): the cases above 64 requests/s are compared on such
+draws, with the tolerances set on one draw per request (they hold unchanged; the added noise is
+~1 % of a 10-minute run's p99).
+
 Run time: the exact engine dominates (~8 s per seed for all cases on one core, 0.7 M
 requests, of which "ten tasks, lognormal cv 1" ~1.2 s and 90 k); the vectorized runs take
 ~0.05 s each. The whole file: ~30 s on an idle core.

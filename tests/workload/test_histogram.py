@@ -28,6 +28,7 @@ from fargasim.workload.histogram import (
     UNDERFLOW,
     LatencyHistogram,
     bin_index,
+    row_percentiles,
 )
 
 # The bound plus a few ulps of floating-point slack (sqrt, products, interpolation).
@@ -274,6 +275,66 @@ def test_add_weighted_broadcasts_and_handles_huge_cohorts() -> None:
     exact = sum((Fraction(v) * w for v, w in zip([0.1, 0.7, 1e-9], weights, strict=True)))
     assert big.total == sum(weights) and big.sum == float(exact)
     assert big.counts[int(bin_index(0.1))] == 2**40
+
+
+@given(pairs=st.lists(st.tuples(any_latency, st.integers(1, 20)), min_size=1, max_size=30))
+def test_add_binned_equals_add_weighted(pairs: list[tuple[float, int]]) -> None:
+    values = np.array([v for v, _ in pairs])
+    weights = np.array([w for _, w in pairs], dtype=np.int64)
+    h = LatencyHistogram()
+    h.add_binned(np.bincount(bin_index(values), weights, N_BINS).astype(np.int64), values, weights)
+    want = LatencyHistogram()
+    want.add_weighted(values, weights)
+    assert h == want
+
+
+ROWS = st.lists(st.lists(any_latency, max_size=12), min_size=1, max_size=5)
+
+
+@given(rows=ROWS, qs=st.lists(st.floats(0.0, 100.0), min_size=1, max_size=4))
+def test_row_percentiles_are_each_rows_histogram_percentiles(
+    rows: list[list[float]], qs: list[float]
+) -> None:
+    """Many rows at once, each with its own exact extremes: the estimator of
+    :meth:`LatencyHistogram.percentiles`, row by row (NaN for an empty row)."""
+    hists = [hist(row) for row in rows]
+    got = row_percentiles(
+        np.stack([h.counts for h in hists]),
+        np.array([h.min for h in hists]),
+        np.array([h.max for h in hists]),
+        qs,
+    )
+    for h, row in zip(hists, got, strict=True):
+        np.testing.assert_array_equal(row, h.percentiles(qs))
+
+
+@given(
+    before=st.lists(in_range, max_size=12),
+    rows=st.lists(st.lists(in_range, max_size=12), min_size=1, max_size=5),
+)
+def test_row_percentiles_with_bounds_stay_within_the_bound(
+    before: list[float], rows: list[list[float]]
+) -> None:
+    """``extremes_exact=False`` (rows bounded by the extremes of everything so far, narrowed to
+    their own extreme bins, as a difference of snapshots is): every percentile of a row within
+    the histogram's error bound of the row's exact percentile."""
+    qs = [0, 50, 95, 99, 100]
+    everything = before + [v for row in rows for v in row]
+    if not everything:
+        return
+    got = row_percentiles(
+        np.stack([hist(row).counts for row in rows]),
+        np.full(len(rows), min(everything)),
+        np.full(len(rows), max(everything)),
+        qs,
+        extremes_exact=False,
+    )
+    for row, values in zip(got, rows, strict=True):
+        if not values:
+            assert np.isnan(row).all()
+            continue
+        errors = row / np.percentile(values, qs) - 1.0
+        assert np.all(np.abs(errors) <= TOL), errors
 
 
 def test_copy_is_independent() -> None:

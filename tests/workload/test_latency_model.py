@@ -15,6 +15,7 @@ from fargasim.scenario.schema import WorkloadSpec
 from fargasim.workload.latency import (
     LatencyModel,
     arrival_scv,
+    draw_weights,
     effective_load,
     erlang_b,
     erlang_c,
@@ -282,9 +283,17 @@ def model(algorithm: str = "round_robin", vcpu: float = 1.0, **workload: Any) ->
     return LatencyModel(WorkloadSpec.model_validate(doc), vcpu, np.random.default_rng(5), algorithm)
 
 
+def draw(
+    m: LatencyModel, counts: np.ndarray, rps: float, tasks: float, limit: int | None = None
+) -> Any:
+    """1-s ticks of a constant rate ``rps``: one draw per request, or at most ``limit`` a tick."""
+    n = counts.size
+    return m.draw(counts, np.full(n, rps), np.full(n, tasks), np.ones(n), limit)
+
+
 def draw_ticks(m: LatencyModel, tasks: float, ticks: int = 2000) -> Any:
     counts = np.random.default_rng(9).poisson(70.0, ticks).astype(np.int64)
-    return m.draw(counts, np.full(ticks, tasks), np.ones(ticks)), int(counts.sum())
+    return draw(m, counts, 70.0, tasks), int(counts.sum())
 
 
 def test_mm1_draws() -> None:
@@ -307,11 +316,11 @@ def test_round_robin_draws_use_erlang_arrivals() -> None:
     E[T] = E[S]/(1 − σ) — below M/M/1's E[S]/(1 − ρ)."""
     m = model("round_robin", arrivals={"pattern": "poisson", "rps": 280.0})
     counts = np.random.default_rng(9).poisson(280.0, 1000).astype(np.int64)
-    out = m.draw(counts, np.full(1000, 4.0), np.ones(1000))
+    out = draw(m, counts, 280.0, 4.0)
     sigma = gi_ratio(arr(0.7), arr(0.25))[0]
     assert out.latencies.mean() == pytest.approx(0.01 / (1 - sigma), rel=0.02)
     wr = model("weighted_random", arrivals={"pattern": "poisson", "rps": 280.0})
-    out = wr.draw(counts, np.full(1000, 4.0), np.ones(1000))
+    out = draw(wr, counts, 280.0, 4.0)
     assert out.latencies.mean() == pytest.approx(0.01 / 0.3, rel=0.02)
 
 
@@ -328,13 +337,15 @@ def test_overload_with_a_queue_limit_drops_the_excess() -> None:
         queueLimit=20,
     )
     counts = np.random.default_rng(9).poisson(130.0, 1000).astype(np.int64)
-    out = m.draw(counts, np.full(1000, 1.0), np.ones(1000))
+    out = draw(m, counts, 130.0, 1.0)
     n = int(counts.sum())
     rho, k_cap = 1.3, 28
     want = (1 - rho) * rho**k_cap / (1 - rho ** (k_cap + 1))
-    assert out.dropped_queue_full / n == pytest.approx(want, abs=4 * math.sqrt(want / n))
-    assert out.dropped_timeout == 0
-    assert out.latencies.size + out.dropped_queue_full == n
+    full = int(out.dropped_queue_full.sum())
+    assert full / n == pytest.approx(want, abs=4 * math.sqrt(want / n))
+    assert int(out.dropped_timeout.sum()) == 0
+    assert out.latencies.size + full == n
+    np.testing.assert_array_equal(out.completed + out.dropped_queue_full, counts)
 
 
 def test_open_overload_builds_the_fluid_backlog() -> None:
@@ -342,7 +353,7 @@ def test_open_overload_builds_the_fluid_backlog() -> None:
     requests wait for it to drain."""
     m = model(arrivals={"pattern": "poisson", "rps": 200.0}, workersPerTask=4)
     counts = np.full(10, 200, dtype=np.int64)
-    out = m.draw(counts, np.full(10, 1.0), np.ones(10))
+    out = draw(m, counts, 200.0, 1.0)
     assert m.backlog == pytest.approx(10 * (200 - 100))
     assert out.latencies.max() > 8.0  # the last second waits ~ 950 requests / 100 per s
 
@@ -350,3 +361,65 @@ def test_open_overload_builds_the_fluid_backlog() -> None:
 def test_unknown_algorithm() -> None:
     with pytest.raises(ValueError, match="unknown load balancing algorithm"):
         model("fastest")
+
+
+# -- a limited number of draws per tick ----------------------------------------------------------
+
+
+def test_draw_weights_split_each_ticks_requests() -> None:
+    served = np.array([10, 0, 3, 7])
+    size = np.array([4, 0, 3, 2])
+    tick = np.repeat(np.arange(4), size)
+    weights = draw_weights(served, size, tick)
+    assert weights.tolist() == [3, 3, 2, 2, 1, 1, 1, 4, 3]
+    np.testing.assert_array_equal(np.bincount(tick, weights, 4), served)
+
+
+def weighted_values(out: Any) -> np.ndarray:
+    return np.asarray(np.repeat(out.latencies, out.weights))
+
+
+def test_limited_draws_stand_for_every_request() -> None:
+    """M/M/1 at 70 rps of 10 ms with at most 10 draws a tick: the draws' weights add up to the
+    requests of their tick, and the weighted latencies keep M/M/1's mean 1/30 s and p95
+    ln(20)/30 s (20,000 draws for 140,000 requests)."""
+    counts = np.random.default_rng(9).poisson(70.0, 2000).astype(np.int64)
+    out = draw(model(workersPerTask=1), counts, 70.0, 1.0, limit=10)
+    assert np.bincount(out.ticks, minlength=counts.size).max() == 10
+    np.testing.assert_array_equal(np.bincount(out.ticks, out.weights, counts.size), counts)
+    np.testing.assert_array_equal(out.completed, counts)
+    values = weighted_values(out)
+    assert values.size == counts.sum()
+    assert values.mean() == pytest.approx(1 / 30, rel=0.03)
+    assert np.percentile(values, 95) == pytest.approx(math.log(20) / 30, rel=0.04)
+
+
+def test_limited_draws_keep_drop_counts_whole_and_consistent() -> None:
+    """Overload (130 %) of one worker with queueLimit 10 and a 0.12 s timeout: requests are
+    turned away (queue full, a binomial count per tick) or time out waiting (each late draw
+    drops the requests it stands for); per tick completed + timed out + queue full = served,
+    with at most 10 draws, and the shares agree with one draw per request."""
+    spec: dict[str, Any] = {
+        "arrivals": {"pattern": "poisson", "rps": 130.0},
+        "request": {
+            "cpuSeconds": {"distribution": "exponential", "mean": 0.01},
+            "timeoutSeconds": 0.12,
+        },
+        "workersPerTask": 1,
+        "queueLimit": 10,
+    }
+    counts = np.random.default_rng(9).poisson(130.0, 2000).astype(np.int64)
+    few = draw(model(**spec), counts, 130.0, 1.0, limit=10)
+    every = draw(model(**spec), counts, 130.0, 1.0)
+    for out in (few, every):
+        np.testing.assert_array_equal(
+            out.completed + out.dropped_timeout + out.dropped_queue_full, counts
+        )
+        np.testing.assert_array_equal(np.bincount(out.ticks, out.weights, 2000), out.completed)
+    assert np.bincount(few.ticks, minlength=2000).max() <= 10
+    n = counts.sum()
+    late = few.dropped_timeout.sum() / n
+    assert late > 0.02 and late == pytest.approx(every.dropped_timeout.sum() / n, abs=0.01)
+    assert few.dropped_queue_full.sum() / n == pytest.approx(
+        every.dropped_queue_full.sum() / n, abs=0.01
+    )
