@@ -598,6 +598,7 @@ def _task_records(model: Model) -> dict[str, np.ndarray]:
                 "os_family": _repeated(os_family, n),
             }
         )
+    parts = [p for p in parts if p["created_at"].size] or parts[:1]
     if len(parts) == 1:
         return parts[0]
     merged = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}

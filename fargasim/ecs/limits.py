@@ -176,15 +176,19 @@ def serve_calls(
             ready = now
             for key, n in need:
                 seen = last[key]
-                if seen is not None and now < seen:
-                    raise ValueError(f"time went backwards: {now} < {seen}")
-                if seen is not None and now > seen:
+                if seen is not None and now != seen:
+                    if now < seen:
+                        raise ValueError(f"time went backwards: {now} < {seen}")
                     tokens[key] = min(caps[key], tokens[key] + (now - seen) * rates[key])
-                last[key] = now
+                    last[key] = now
+                elif seen is None:
+                    last[key] = now
                 missing = n - tokens[key]
                 if missing > _TOKEN_EPS:
-                    at = now + missing / rates[key] if rates[key] else float("inf")
-                    ready = max(ready, at)
+                    rate = rates[key]
+                    at = now + missing / rate if rate else float("inf")
+                    if at > ready:
+                        ready = at
             if ready <= now:
                 break
             now = now + (ready - now)
