@@ -11,7 +11,7 @@ runs out of time. Two slopes answer "how big a run fits?":
   (RSS_long − RSS_short) / (hours_long − hours_short). Week runs already made by B2 in the same
   invocation are reused.
 
-The RSS of an empty run (a scenario that runs nothing for a minute: interpreter, numpy, SimPy,
+The RSS of a minimal run (one task for a minute: interpreter, numpy, SimPy,
 pydantic, fargasim) is the floor under every number.
 """
 
@@ -27,7 +27,7 @@ def _rss(kind: str, arg: str, runs: int) -> list[float]:
 def run(opts: Options) -> Section:
     section = Section()
     empty = _rss("empty", "", opts.runs)
-    section.add("B4 empty run (1 min, no task): peak RSS", describe_mib(empty))
+    section.add("B4 floor: a run of one task for 1 min: peak RSS", describe_mib(empty))
 
     big = 10**5 if opts.max_tasks >= 10**5 else opts.max_tasks
     small = max(big // 10, 1)
