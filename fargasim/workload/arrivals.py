@@ -238,7 +238,9 @@ class Polyline(_Base):
         t = np.asarray(t, dtype=np.float64)
         i, u = self._segment(t)
         inside = (t >= self.start[0]) & (t < self.start[-1] + self.width[-1])
-        return np.where(inside, self.first[i] + self.slope[i] * u, 0.0)
+        # A segment between two non-negative values is non-negative; the floor only stops
+        # rounding (a denormal scale, say) from making first + slope·u a hair below zero.
+        return np.where(inside, np.maximum(self.first[i] + self.slope[i] * u, 0.0), 0.0)
 
 
 def trace_intervals(spec: TraceArrivals) -> list[tuple[float, float, float]]:
