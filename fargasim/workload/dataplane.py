@@ -18,7 +18,10 @@ Per service and per tick ``k`` of length ``dt`` (``model.tick``):
   RUNNING tasks, relative to the task-level CPU, never above 100 %).
 * Memory utilization is ``baseMemoryMiB`` per RUNNING task plus ``request.memoryMiB`` per request
   in flight (in service ``u_k/dt`` plus waiting ``b_k / E[cpuSeconds]``), over the task memory.
-* Latencies and drops come from the queueing formulas of :mod:`fargasim.workload.latency`.
+* Latencies and drops come from the queueing formulas of :mod:`fargasim.workload.latency`,
+  given per tick the expected arrivals, the mean serving count and the count at the tick's edges
+  (where tasks join within a tick: an open queue's overload backlog stays in the tasks that took
+  it, :mod:`fargasim.workload.overload`).
 
 Windows
 -------
@@ -33,7 +36,10 @@ operations (at most :data:`WINDOW_TICKS` ticks at a time), and the same pass fil
 time series that ends in it (:mod:`fargasim.workload.rows`): cumulative sums of the per-tick
 quantities at the rows' ends, and one weighted ``bincount`` over (row, latency bin) pairs for the
 rows' percentiles (a row that spans windows carries its partial bin counts). Nothing is kept per
-request; latency draws wait for the histogram in batches of at most :data:`PENDING_DRAWS`.
+request; latency draws wait for the histogram in batches of at most :data:`PENDING_DRAWS`, and
+in an open queue's overload the draws of requests still in a processor-sharing backlog wait
+until they complete (at most :data:`~fargasim.workload.overload.MAX_PENDING`; their latency goes
+into the row of their completion, and a draw still waiting when the run ends has none).
 
 Latency draws and their sampling error
 --------------------------------------
@@ -156,6 +162,13 @@ class _StepLog:
         else:
             self.times.append(time)
             self.values.append(value)
+
+    def at(self, times: FloatArray) -> FloatArray:
+        """The value at each of ``times`` (increasing, none before the history kept)."""
+        if len(self.values) == 1:
+            return np.full(times.size, self.values[0])
+        i = np.searchsorted(np.asarray(self.times), times, side="right") - 1
+        return np.asarray(self.values, dtype=np.float64)[np.clip(i, 0, None)]
 
     def integrate(self, edges: FloatArray) -> FloatArray:
         """``∫`` over each ``[edges[i], edges[i+1])``; drops history before ``edges[-1]``."""
@@ -342,6 +355,7 @@ class ServiceFlow:
         """The window's :class:`Totals` quantities per tick (fields × ticks) and its latency
         draws."""
         edges = window.edges
+        levels = self.serving.at(edges)  # before integrate drops the history
         serving_s = self.serving.integrate(edges)
         running_s = self.running.integrate(edges)
         dt = np.diff(edges)
@@ -373,7 +387,9 @@ class ServiceFlow:
             # formulas already describe, and which keeps the work of dropped requests) is not
             # used for latency.
             assert self.latency_model is not None
-            draws = self.latency_model.draw(counts, expected, serving_s / dt, dt, window.limit)
+            draws = self.latency_model.draw(
+                counts, expected, serving_s / dt, dt, window.limit, levels=levels
+            )
             col["completed"][:] = draws.completed
             col["dropped_timeout"][:] = draws.dropped_timeout
             col["dropped_queue_full"][:] = draws.dropped_queue_full

@@ -34,9 +34,11 @@ Arrivals at a task
 The load is the arrival pattern's intensity over the tick (:meth:`ArrivalPattern.expected`), not
 the tick's Poisson count, and the data plane's fluid CPU backlog (built by that count's noise) is
 not added: the queueing formulas already describe that noise, and counting it twice made a task
-at ρ = 0.8 79 % slow. A task that serves for part of a tick takes all its requests (as the data
-plane routes them), so the load is spread over at least one task. The load balancer's split
-sets what one task sees:
+at ρ = 0.8 79 % slow. The tasks that serve in a tick take all its requests (as the data plane
+routes them), so the load is spread over at least one task, and in a tick where serving starts
+(or stops) over the tasks serving at its end (start): the exact engine answers the requests
+before the first task serves with 503s, and a tick in which ten tasks start at its middle is not
+an overload of five. The load balancer's split sets what one task sees:
 
 * ``round_robin`` (also without a load balancer): every n-th request of a Poisson stream, Erlang-n
   interarrivals (``c_a² = 1/n``; :func:`arrival_scv`). For exponential work GI/M/k is exact with
@@ -74,12 +76,23 @@ Overload
 Bounded queues (``queueLimit`` or ``timeoutSeconds`` with limited workers) have a steady state at
 any load: above capacity the chain fills and turns the excess away. An open queue does not: its
 formulas use at most :data:`RHO_CAP`, and in ticks at or above capacity it keeps the queue of the
-last tick below capacity while the excess of the expected work builds a fluid backlog (Lindley's
-recursion on the intensity) whose drain time every request of the tick also waits.
+last tick below capacity, while the excess of the expected load builds a backlog in the tasks
+that take it (:mod:`fargasim.workload.overload`): a fluid per cohort of tasks that started
+serving together — round robin never moves a request, so tasks joining during an overload start
+empty while the first keep theirs (``least_outstanding_requests``: one backlog spread over every
+task) — in time steps cut where the serving count steps within a tick. Under processor sharing
+(unlimited workers) a request of work ``x`` that meets a backlog takes the time its task needs to
+give ``x`` to it and to every request there or arriving later that needs as much
+(``x + Σ_j min(x, r_j)`` over the task's capacity, the remaining works ``r_j`` followed per tick
+of arrivals): short requests pass a backlog quickly, long ones stay, and a task is slow for as
+long as it holds one. That time depends on the ticks to come, so the draw is held until its
+request completes and is counted in that tick (as the exact engine counts a request). Workers
+first in, first out (worker-bound tasks, or fewer workers than requests) make a request wait for
+its own task's backlog ahead of it. Either adds to the steady-state draw.
 
 Accuracy
 --------
-``tests/workload/test_engine_agreement.py`` runs both engines on 17 scenarios; with 12 seeds of
+``tests/workload/test_engine_agreement.py`` runs both engines on 18 scenarios; with 12 seeds of
 10 minutes each the mean, p50, p95 and p99 agree within ±4 %, with three exceptions (and a
 start-up overload, below). ``least_outstanding_requests``: +3.5 % mean, +7.6 % p99 for processor
 sharing; +4.3 % mean, +5.5 % p50 worker-bound. An off-CPU ``waitSeconds`` phase before the
@@ -95,24 +108,34 @@ workers and a long ``waitSeconds`` ignore that the off-CPU phase holds a worker.
 (mean/p50/p95/p99), vectorized 31.2/24.8/75.0/124.5 ms (before these formulas:
 54.3/47.3/108.4/153.1 ms).
 
-Benchmark B5 (an hour of 300 req/s over ten round-robin 1-vCPU tasks, lognormal work of 20 ms,
+A flash crowd (the agreement case: four round-robin 1-vCPU tasks, 100 requests/s rising at
+60 s to 400, ρ = 2, for ~25 s; 4-minute runs, 12 seeds): mean −0.2 %, p50 −1.2 %, p95 −0.3 %,
+p99 +0.5 % (with one fluid backlog spread over all tasks whose drain time every request of a
+tick waited: p95 −31 %, p99 −61 %). The same with ``least_outstanding_requests`` (8 seeds):
+−1.4/−2.4/−0.9/−0.9 % (before: −4.2/+0.7/−31.5/−62.0 %); with four workers a task, first in,
+first out: −1.0/−1.3/−2.4/−5.6 % (unchanged: the tasks share one backlog).
+
+Benchmark B3 (an hour of 300 req/s over ten round-robin 1-vCPU tasks, lognormal work of 20 ms,
 cv 1, ρ = 0.6): in steady state the formulas agree — arrivals after the first two minutes,
 12 seeds of 10 minutes: mean +1.4 %, p50 +2.7 %, p95 +0.6 %, p99 −0.9 % (standard error of
-the exact p99 0.6 %); the agreement case "ten tasks, lognormal cv 1" is the same queue. Over
-the whole hour (seed 11) the vectorized p99 is +9.6 % (278.6 against 254.1 ms; mean −2.0 %),
-all of it from the start: health checks bring the targets in one to three at a time over
-18 s, the first ones take all 300 req/s (ρ = 2 to 6), and the 0.9 % of the hour's requests
-that arrive in that first minute set its p99. There the open-queue overload model (above) is
-what differs from the exact engine, not the steady-state formulas: it gives every request of an
-overloaded tick the drain time of one fluid backlog spread over all serving tasks, whereas under
-processor sharing short requests pass a backlog in tens of milliseconds, long ones stay up to
-20–45 s, and the backlog stays in the tasks that took it, slowing their later arrivals for up
-to a minute. Of the first minute's 9,272 requests the exact engine puts 4,099 above the hour's p99,
-the vectorized 5,556. With the exact engine's first minute and the vectorized rest the hour
-agrees (mean +1.1 %, p50 +2.7 %, p95 +1.1 %, p99 −0.7 %); a pooled processor-sharing queue
-over all serving tasks in place of the drain time (checked offline) gives p99 +4.9 % but mean
-−5.9 %, so the backlog presumably has to be kept per task (by when each started serving) as
-well as shared by work.
+the exact p99 0.6 %); the agreement case "ten tasks, lognormal cv 1" is the same queue. The
+hour starts with an overload: health checks bring the targets in one to three at a time over
+15–20 s, the first ones take all 300 req/s (ρ = 2 to 6) for 0.5 to 3 s and keep a backlog for
+up to a minute, in which short requests pass in tens of milliseconds and long ones stay 20–45 s:
+it makes a fifth or more of the hour's mean latency, and the 1 % of requests that arrive in
+its first minute set a good part of the p99. Over the whole hour (seed 11) the
+vectorized engine gives mean/p50/p95/p99 37.93/18.41/105.9/231.7 ms against the exact
+38.50/17.99/103.5/237.1 ms: −1.5/+2.3/+2.3/−2.3 % (with the drain time of one backlog spread
+over all tasks: mean −5.0 %, p99 +0.0 %). Seeds 1 to 5 start up differently, and the exact
+engine's start-up latency varies much from run to run (replaying one run's arrivals and routes
+with fresh work draws moves its sum by ±5 %): mean +2.1 to +12.6 %, p99 −1.8 to +1.3 % (before:
+mean −7.0 to +2.2 %, p99 +2.5 to +6.0 %). The model gives the start-up's expectation: over 40
+seeds of 3-minute runs the latencies of the requests after the first serving tick add up to
++2.3 % of the exact engine's, with as many above 1 s (−0.0 %). In that first tick the
+vectorized engine serves the requests that the exact engine answers with 503s before its first
+target is healthy (up to a tick of arrivals, as the data plane counts them), with the latencies
+of the tick's others, the longest of the start-up: its latency sum is 1.8 times the exact
+engine's, about +1.5 % of the hour's mean (−1 to +3 % for the seeds above).
 """
 
 from __future__ import annotations
@@ -128,13 +151,14 @@ import numpy.typing as npt
 from fargasim.core.distributions import sample
 from fargasim.scenario.schema import Distribution, WorkloadSpec
 from fargasim.workload.arrivals import build_pattern
+from fargasim.workload.overload import Pieces, TaskBacklogs, Trace, split_ticks
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 #: Open queues (no ``queueLimit``, no ``timeoutSeconds``) have no steady state at or above full
-#: load: their formulas use at most this load, and the excess builds the fluid backlog.
+#: load: their formulas use at most this load, and the excess builds the overload backlog.
 RHO_CAP = 0.98
 #: The load balancer algorithms (``load_balancing.algorithm.type``); without a target group the
 #: engine routes round robin.
@@ -452,9 +476,11 @@ def ps_spread_scv(short_scv: FloatArray, y: FloatArray) -> FloatArray:
 @dataclass
 class TickLatencies:
     """The outcome of a window of ticks. ``latencies``: draws of the latency of requests that
-    complete, in tick order (``ticks``), each standing for ``weights`` requests of its tick (one
-    each unless :meth:`LatencyModel.draw` was given a ``limit``); per tick, the requests that
-    complete and those dropped (exact counts)."""
+    complete, each standing for ``weights`` requests of its tick (one each unless
+    :meth:`LatencyModel.draw` was given a ``limit``), in the tick ``ticks`` of their arrival — or,
+    for requests held in an open queue's processor-sharing backlog, of their completion,
+    perhaps windows later (:mod:`fargasim.workload.overload`); per tick, the requests that
+    complete and those dropped (exact counts, in the tick of arrival)."""
 
     latencies: FloatArray
     weights: IntArray
@@ -467,14 +493,16 @@ class TickLatencies:
 @dataclass
 class _Ticks:
     """Per tick of a window: the state of one task's queue (:class:`QueueState`), the chance that
-    a request not turned away waits for a worker, the drain time of an open queue's fluid backlog
-    (None: no backlog), and the long-run slowdown and its work-weighted part
-    (:meth:`LatencyModel._by_work`; None when requests of any work see the same)."""
+    a request not turned away waits for a worker, the long-run slowdown and its work-weighted part
+    (:meth:`LatencyModel._by_work`; None when requests of any work see the same), and an open
+    queue's overload backlogs over the window's pieces (:mod:`fargasim.workload.overload`; None:
+    none, and no draw held)."""
 
     state: QueueState
     p_wait: FloatArray
-    fluid_wait: FloatArray | None
+    backlog: Trace | None
     long: tuple[FloatArray, FloatArray] | None
+    pieces: Pieces | None
 
 
 def _interp_rows(x: FloatArray, grid: FloatArray, table: FloatArray) -> FloatArray:
@@ -656,7 +684,19 @@ class LatencyModel:
         # the routing ignores the tasks' state (JSQ steers new requests away from a long one).
         poisson = algorithm == "weighted_random" and self.base_scv == 1.0
         self.long_run = not (self.worker_bound or self.jsq or poisson)
-        self.backlog = 0.0  # open queues: requests beyond the steady state (the fluid excess)
+        # Open queues: the backlog beyond the steady state, kept by the tasks that took it
+        # (processor sharing with unlimited workers; otherwise first in, first out).
+        self.overload: TaskBacklogs | None = None
+        if not self.bounded:
+            shared = not self.worker_bound and math.isinf(self.workers)
+            self.overload = TaskBacklogs(
+                shared,
+                self.servers * self.speed if shared else self.rate,
+                request.cpu_seconds,
+                self.jsq,
+                rng,
+            )
+        self.clock = 0.0  # the time the next window starts at
         self.last_below = 0.0  # open queues: the load of the last tick below capacity
         self._corrections = _Corrections(
             self.servers,
@@ -789,11 +829,20 @@ class LatencyModel:
         tasks: FloatArray,
         dt: FloatArray,
         limit: int | None = None,
+        levels: FloatArray | None = None,
     ) -> TickLatencies:
         """``counts``: requests served per tick; ``expected``: the arrival pattern's expected
         requests in each tick (its intensity sets the load); ``tasks``: mean serving tasks per
         tick; ``dt``: the ticks' lengths (the ticks follow the previous call's); ``limit``: the
-        most latency draws per tick (None: one per request).
+        most latency draws per tick (None: one per request); ``levels``: the serving tasks at
+        every edge of the ticks (None: steady within each tick).
+
+        A tick's requests go to the tasks that serve in it, as if they served all of it: the
+        load of a tick where serving starts (or stops) is spread over the tasks serving at its
+        end (start) — in the exact engine the load balancer answers the requests before them
+        with 503s — and an overload backlog (:mod:`fargasim.workload.overload`) takes the
+        arrivals while tasks serve, with tasks joining or leaving at the step that keeps the
+        tick's mean (:func:`~fargasim.workload.overload.split_ticks`).
 
         Per tick the requests turned away are a binomial draw of the chain's ``p_block``; of
         the others, ``min(n, limit)`` draws are made, weighted to stand for all ``n``
@@ -801,28 +850,55 @@ class LatencyModel:
         while the latencies are a sample (its error: :mod:`fargasim.workload.dataplane`). A
         drawn wait above ``timeoutSeconds`` (``queueLimit`` mode) drops the requests its draw
         stands for."""
-        ticks = self._ticks(expected, tasks, dt)
+        mean = tasks
+        if levels is not None:
+            begin, end = levels[:-1], levels[1:]
+            starts = (begin <= 0.0) & (end > 0.0)
+            stops = (end <= 0.0) & (begin > 0.0)
+            tasks = np.where(mean > 0.0, np.where(starts, end, np.where(stops, begin, mean)), 0.0)
+        ticks = self._ticks(expected, tasks, dt, mean, levels)
         p_block = np.minimum(np.maximum(ticks.state.p_block, 0.0), 1.0)
         blocked = self.rng.binomial(counts, p_block)
         served = counts - blocked
         size = served if limit is None else np.minimum(served, limit)
         tick = np.repeat(np.arange(counts.size), size)
         weights = draw_weights(served, size, tick)
-        latency, late = self._sample(tick, ticks)
+        latency, late, work = self._sample(tick, ticks)
         late_counts = np.zeros_like(served)
         if late is not None:  # whole numbers below 2^53: bincount sums them exactly
             late_counts = np.bincount(tick[late], weights[late], counts.size).astype(np.int64)
             keep = ~late
             latency, weights, tick = latency[keep], weights[keep], tick[keep]
+        starts_at = self.clock + np.cumsum(dt) - dt
+        self.clock += float(dt.sum())
+        if ticks.pieces is not None:
+            pieces = ticks.pieces
+            assert self.overload is not None
+            latency, weights, tick = self.overload.apply(
+                ticks.backlog,
+                latency,
+                work,
+                weights,
+                tick,
+                pieces,
+                starts_at[pieces.tick] + pieces.offset,
+            )
         if math.isfinite(self.places):
             queue_full, timed_out = blocked, late_counts
         else:  # the M/M/k+D chain turns away the arrivals that would wait past the timeout
             queue_full, timed_out = np.zeros_like(blocked), blocked + late_counts
         return TickLatencies(latency, weights, tick, served - late_counts, timed_out, queue_full)
 
-    def _ticks(self, expected: FloatArray, tasks: FloatArray, dt: FloatArray) -> _Ticks:
+    def _ticks(
+        self,
+        expected: FloatArray,
+        tasks: FloatArray,
+        dt: FloatArray,
+        mean: FloatArray,
+        levels: FloatArray | None,
+    ) -> _Ticks:
         """The per-tick state of a window (the open-queue backlog and the last load below
-        capacity are carried to the next)."""
+        capacity are carried to the next; ``mean``, ``levels``: as given to :meth:`draw`)."""
         serving = tasks > 0
         # A task that serves part of a tick still takes all of the tick's requests (the data
         # plane routes a tick's requests to the tasks that served in it), and targets all in slow
@@ -854,40 +930,34 @@ class LatencyModel:
         # Not turned away, a request waits for a worker with probability p_queue/(1 − p_block).
         with np.errstate(divide="ignore", invalid="ignore"):
             p_wait = np.where(p_block < 1.0, state.p_queue / (1.0 - p_block), 0.0)
-        fluid_wait = None
-        if not self.bounded:
-            fluid_wait = self._fluid_wait(
-                arrival_rate, np.where(serving, tasks * self.rate, 0.0), dt
-            )
-        return _Ticks(state, p_wait, fluid_wait, long)
+        backlog = pieces = None
+        if self.overload is not None:
+            pieces = split_ticks(levels, mean, dt)
+            at_least_one = np.where(pieces.tasks > 0.0, np.maximum(pieces.tasks, 1.0), 0.0)
+            rate = np.where(pieces.tasks > 0.0, arrival_rate[pieces.tick], 0.0)
+            backlog = self.overload.advance(rate, at_least_one, pieces.length)
+            if backlog is None and not self.overload.pending:
+                pieces = None
+        return _Ticks(state, p_wait, backlog, long, pieces)
 
-    def _fluid_wait(
-        self, arrival_rate: FloatArray, capacity: FloatArray, dt: FloatArray
-    ) -> FloatArray | None:
-        """Open queues: the fluid excess of the expected load over capacity (Lindley), and the
-        time a request of each tick waits for it to drain (None while there is none)."""
-        if self.backlog == 0.0 and (arrival_rate <= capacity).all():
-            return None
-        s = np.cumsum((arrival_rate - capacity) * dt)
-        floor = np.minimum(np.minimum.accumulate(s), -self.backlog)
-        after = np.maximum(s - floor, 0.0)
-        before = np.concatenate(([self.backlog], after[:-1]))
-        self.backlog = float(after[-1])
-        wait = 0.5 * (before + after) / np.maximum(capacity, 1e-12)
-        return np.asarray(np.where(capacity > 0.0, wait, 0.0), dtype=np.float64)
+    @property
+    def backlog(self) -> float:
+        """An open queue's overload backlog in all tasks: vCPU-seconds of work under processor
+        sharing, requests otherwise (0 for bounded queues)."""
+        return self.overload.total() if self.overload is not None else 0.0
 
-    def _sample(self, tick: IntArray, ticks: _Ticks) -> tuple[FloatArray, BoolArray | None]:
+    def _sample(
+        self, tick: IntArray, ticks: _Ticks
+    ) -> tuple[FloatArray, BoolArray | None, FloatArray]:
         """The latency of one request drawn in each tick of ``tick`` among those not turned
-        away, and whether its wait for a worker passed the timeout (``queueLimit`` mode; None
-        when none can)."""
+        away, whether its wait for a worker passed the timeout (``queueLimit`` mode; None
+        when none can), and its CPU work."""
         n = tick.size
         request = self.workload.request
         work = sample(request.cpu_seconds, self.rng, n)
-        latency = work if self.worker_bound else self._cpu_time(work, tick, ticks)
+        latency = work.copy() if self.worker_bound else self._cpu_time(work, tick, ticks)
         if request.wait_seconds is not None:
             latency = latency + sample(request.wait_seconds, self.rng, n)
-        if ticks.fluid_wait is not None:
-            latency = latency + ticks.fluid_wait[tick]
         late = None
         if n and ticks.p_wait.max() > 0.0:
             queued = np.flatnonzero(self.rng.random(n) < ticks.p_wait[tick])
@@ -897,7 +967,7 @@ class LatencyModel:
             if self.timeout_by_wait and timeout is not None:
                 late = np.zeros(n, dtype=bool)
                 late[queued] = slot_wait > timeout
-        return latency, late
+        return latency, late, work
 
     def _slot_waits(self, which: IntArray, state: QueueState) -> FloatArray:
         """The wait for a worker of requests that queue in the ticks ``which``: with a queue

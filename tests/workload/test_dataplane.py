@@ -377,8 +377,8 @@ def test_draws_are_limited_and_request_counts_exact() -> None:
     sizes: list[int] = []
     draw = flow.latency_model.draw
 
-    def counted(*args: Any) -> Any:
-        out = draw(*args)
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        out = draw(*args, **kwargs)
         sizes.extend(np.bincount(out.ticks, minlength=args[0].size).tolist())
         return out
 
