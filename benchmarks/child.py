@@ -18,6 +18,24 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
+def peak_rss() -> int:
+    """This process's peak resident set size, in bytes.
+
+    On Linux it is ``VmHWM`` of /proc/self/status: the high-water mark of this program's own
+    memory. ``ru_maxrss`` would not do: Linux carries it across ``fork`` and ``execve``, so a
+    child of a parent that had grown to 1 GB (B1 at 10^6 tasks) reported 1 GB whatever it ran.
+    Elsewhere, ``ru_maxrss`` (KiB on Linux, bytes on macOS)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    scale = 1 if sys.platform == "darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+
+
 def measure(kind: str, arg: str) -> dict[str, Any]:
     import fargasim
     from benchmarks import b1_bulk, b2_week
@@ -41,9 +59,7 @@ def measure(kind: str, arg: str) -> dict[str, Any]:
 def main() -> None:
     kind, arg = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else ""
     record = measure(kind, arg)
-    # ru_maxrss is in KiB on Linux (bytes on macOS).
-    scale = 1 if sys.platform == "darwin" else 1024
-    record["maxrss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+    record["maxrss"] = peak_rss()
     print(json.dumps(record))
 
 

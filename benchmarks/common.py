@@ -1,7 +1,7 @@
 """What every benchmark module shares: options, timing, statistics, the machine, child runs.
 
 Timings are wall-clock (``time.perf_counter``) medians with their min and max. Memory is the peak
-resident set size (RSS, ``ru_maxrss``) of a fresh child process that ran one measurement
+resident set size (RSS, ``VmHWM``) of a fresh child process that ran one measurement
 (:func:`run_child`, see ``benchmarks/child.py``): what the operating system had to give the run,
 interpreter and imports included, not what ``tracemalloc`` sees.
 """
