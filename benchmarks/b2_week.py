@@ -8,7 +8,7 @@ week; see the scenario file for its sizing. The issue's targets: under 20 s wall
 peak memory.
 
 The wall time is that of ``fargasim.simulate`` inside the child; the peak RSS is the child's
-``ru_maxrss`` (interpreter and imports included). The peak and mean task count, the tasks
+``VmHWM`` (interpreter and imports included). The peak and mean task count, the tasks
 launched, the requests and the cost are printed so that the scenario's realism is visible.
 ``--days D`` runs a shorter horizon (the targets are only judged at 7 days).
 """
