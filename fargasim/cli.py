@@ -106,7 +106,7 @@ def run(
     table = Table(
         title=f"{sc.name} · seed {summary.seed} · {format_duration(sc.duration)} simulated in {elapsed:.1f} s"
     )
-    table.add_column("service")
+    table.add_column("service / RunTask group")
     table.add_column("tasks launched", justify="right")
     table.add_column("peak running", justify="right")
     table.add_column("mean running", justify="right")
@@ -131,6 +131,19 @@ def run(
             p99,
             dropped,
             f"{summary.cost_usd.by_service[name]:.4f}",
+        )
+    for group, stats in summary.run_task.items():
+        launched = str(stats.tasks_launched)
+        if stats.tasks_failed:
+            launched += f" ({stats.tasks_failed} failed)"
+        table.add_row(
+            group,
+            launched,
+            "—",
+            "—",
+            "—",
+            "—",
+            f"{summary.cost_usd.by_service.get(group, 0.0):.4f}",
         )
     out.print(table)
     out.print(f"total cost: [bold]${summary.cost_usd.total:.4f}[/bold]")

@@ -327,3 +327,46 @@ def test_requests_csv_needs_the_exact_engine(
     code, _, err = cli(capsys, "run", str(short), "--out", str(tmp_path / "x"), "--requests-csv")
     assert code == 2 and "exact engine" in err and "Traceback" not in err
     assert not (tmp_path / "x").exists()
+
+
+BATCH_ONLY = """\
+fargasim: 1
+name: cli-batch
+duration: 30m
+network:
+  subnets:
+    - {subnetId: subnet-a, availabilityZone: us-east-1a}
+    - {subnetId: subnet-b, availabilityZone: us-east-1b}
+taskDefinitions:
+  - family: job
+    networkMode: awsvpc
+    requiresCompatibilities: [FARGATE]
+    cpu: "256"
+    memory: "512"
+    containerDefinitions: [{name: job, image: job:1}]
+batch:
+  - {at: 0, taskDefinition: job, count: 300, runSeconds: {mean: 120, cv: 0.5},
+     subnets: [subnet-a, subnet-b], group: nightly}
+"""
+
+
+def test_a_batch_only_account_runs_and_lists_its_group(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No service at all: the summary lists the RunTask group with its tasks and cost, the
+    tasks table holds all 300 (500 free IPs across two subnets), and the report is written."""
+    path = tmp_path / "batch.yaml"
+    path.write_text(BATCH_ONLY, encoding="utf-8")
+    code, out, err = cli(capsys, "run", str(path), "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    row = next(line for line in out.splitlines() if "nightly" in line)
+    assert "300" in row
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["runTask"]["nightly"]["tasksLaunched"] == 300
+    cost = summary["costUsd"]["byService"]["nightly"]
+    assert cost == pytest.approx(summary["costUsd"]["total"]) and f"{cost:.4f}" in row
+    with (tmp_path / "out" / "tasks.csv").open(encoding="utf-8") as handle:
+        assert len(list(csv.DictReader(handle))) == 300
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert 'Tasks launched</div><div class="value">300<' in report
+    assert re.search(r"<td>nightly</td><td class=\"num\">300</td>", report)

@@ -286,10 +286,13 @@ def _summary(data: ReportData) -> str:
     cost = _mapping(summary.get("costUsd"))
     total = cost.get("total")
     services = _mapping(summary.get("services"))
+    groups = _mapping(summary.get("runTask"))  # standalone tasks, by RunTask group
     by_service = _mapping(cost.get("byService"))
     by_provider = _mapping(cost.get("byCapacityProvider"))
 
-    launched = [_number(_mapping(s).get("tasksLaunched")) for s in services.values()]
+    launched = [
+        _number(_mapping(s).get("tasksLaunched")) for s in (*services.values(), *groups.values())
+    ]
     cards = [
         ("Total cost", _usd(total)),
         ("Simulated time", escape(_duration(data.duration_seconds))),
@@ -322,7 +325,7 @@ def _summary(data: ReportData) -> str:
 
     service_rows = []
     for name in _services_in_order(data):
-        stats = _mapping(services.get(name))
+        stats = _mapping(services.get(name) or groups.get(name))
         requests = _mapping(stats.get("requests"))
         p99 = _number(requests.get("p99LatencyMs"))
         slo = _mapping(stats.get("slo"))
