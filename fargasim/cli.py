@@ -106,7 +106,7 @@ def run(
     table = Table(
         title=f"{sc.name} · seed {summary.seed} · {format_duration(sc.duration)} simulated in {elapsed:.1f} s"
     )
-    table.add_column("service / RunTask group")
+    table.add_column("service/group" if summary.run_task else "service", no_wrap=True)
     table.add_column("tasks launched", justify="right")
     table.add_column("peak running", justify="right")
     table.add_column("mean running", justify="right")
