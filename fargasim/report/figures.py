@@ -387,6 +387,7 @@ def latency_figure(data: ReportData, service: str) -> go.Figure | None:
                 "overlaying": "y",
                 "side": "right",
                 "rangemode": "tozero",
+                "tickmode": "auto",  # not aligned to the latency axis: round percentages
                 "ticksuffix": "%",
                 "showgrid": False,
             }
