@@ -54,6 +54,16 @@ class SubnetPool:
         self._subnets[subnet_id].free_ips += 1
 
 
+def zones_of(pool: SubnetPool, subnet_ids: Sequence[str]) -> list[str]:
+    """The AZs of ``subnet_ids``, in the order the subnets list them."""
+    zones: list[str] = []
+    for sid in subnet_ids:
+        zone = pool[sid].availability_zone
+        if zone not in zones:
+            zones.append(zone)
+    return zones
+
+
 def choose_subnet(
     pool: SubnetPool,
     subnet_ids: Sequence[str],

@@ -55,7 +55,7 @@ from fargasim.ecs.deployment import Deployment, deployment_id
 from fargasim.ecs.events import EventLog
 from fargasim.ecs.lifecycle import StopCode, StopMode, Task, TaskState, lose, request_stop
 from fargasim.ecs.limits import Provider
-from fargasim.ecs.placement import Subnet, choose_subnet, choose_tasks_to_stop
+from fargasim.ecs.placement import Subnet, choose_subnet, choose_tasks_to_stop, zones_of
 from fargasim.ecs.platform import FargatePlatform
 from fargasim.ecs.rollout import (
     CircuitBreaker,
@@ -128,12 +128,7 @@ class ServiceScheduler:
         self._wake = ctx.signal(Phase.SCHEDULER)
         self._timers: set[float] = set()
         self._steady = False
-        az_order: list[str] = []
-        for sid in settings.subnet_ids:
-            az = self.pool[sid].availability_zone
-            if az not in az_order:
-                az_order.append(az)
-        self.az_order = az_order
+        self.az_order = zones_of(self.pool, settings.subnet_ids)
         self._new_deployment(task_definition)
         platform.on_change(self.wake)
         ctx.process(self._run())

@@ -58,7 +58,7 @@ from fargasim.ecs.limits import (
     TokenBucket,
     serve_calls,
 )
-from fargasim.ecs.placement import Subnet
+from fargasim.ecs.placement import Subnet, zones_of
 from fargasim.ecs.platform import FargatePlatform
 from fargasim.ecs.startup import RUN_SLOT, lifecycle_stream
 from fargasim.scenario.schema import Distribution, RunTaskEvent
@@ -260,7 +260,7 @@ class RunTaskApi:
         """Where the group's task number ``ordinal`` goes: its AZ in turn, else the next AZ
         that can take it; in an AZ, the first listed subnet that can."""
         pool = self.platform.pool
-        zones = _zones(pool, subnet_ids)
+        zones = zones_of(pool, subnet_ids)
         for step in range(len(zones)):
             zone = zones[(ordinal + step) % len(zones)]
             for sid in subnet_ids:
@@ -320,7 +320,7 @@ class RunTaskApi:
         first = stats.tasks_launched
         pool = self.platform.pool
         subnet_ids = calls[0].subnet_ids
-        zones = _zones(pool, subnet_ids)
+        zones = zones_of(pool, subnet_ids)
         first_subnet = {
             zone: next(sid for sid in subnet_ids if pool[sid].availability_zone == zone)
             for zone in zones
@@ -448,13 +448,3 @@ class _ShadowLimits:
         out = {p: b.state for p, b in self._buckets.items()}
         out["RUN_TASK"] = self.run_task_bucket.state
         return out
-
-
-def _zones(pool: Any, subnet_ids: list[str]) -> list[str]:
-    """The AZs of ``subnet_ids``, in the order the subnets list them."""
-    zones: list[str] = []
-    for sid in subnet_ids:
-        zone = pool[sid].availability_zone
-        if zone not in zones:
-            zones.append(zone)
-    return zones
