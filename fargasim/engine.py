@@ -323,27 +323,8 @@ class Model:
             plan.count,
         )
         run = quantile(entry.run_seconds, u_run)
-        times = exit_times(plan.created_at, startup, run, shutdown, self.scenario.duration)
-        exited = ~np.isnan(times.stopping_at)
-        cohort = Cohort(
-            group=plan.group,
-            task_definition=task_definition,
-            started_by=plan.started_by,
-            cpu_units=plan.cpu_units,
-            memory_mib=plan.memory_mib,
-            task_id=plan.task_id,
-            capacity_provider=plan.capacity_provider,
-            availability_zone=plan.availability_zone,
-            subnet_id=plan.subnet_id,
-            created_at=plan.created_at,
-            pull_started_at=times.pull_started_at,
-            running_at=times.running_at,
-            stopping_at=times.stopping_at,
-            execution_stopped_at=times.execution_stopped_at,
-            stopped_at=times.stopped_at,
-            stop_code=_where_else(exited, EXIT_CODE, ""),
-            stopped_reason=_where_else(exited, EXIT_REASON, ""),
-        )
+        end = self.scenario.duration
+        cohort = Cohort(plan, exit_times(plan.created_at, startup, run, shutdown, end))
         now = self.ctx.now
         live = [c for c in self.cohorts if c.last_change > now]
         refusal = self.bulk_gate.refusal(
@@ -577,22 +558,23 @@ def _task_records(model: Model) -> dict[str, np.ndarray]:
         }
     ]
     for cohort in model.cohorts:
-        n = cohort.count
-        ephemeral, architecture, os_family = billing(cohort.task_definition)
+        launch, n = cohort.launch, cohort.count
+        ephemeral, architecture, os_family = billing(launch.task_definition)
         parts.append(
             {
-                "task_id": cohort.task_id,
-                "service": _repeated(cohort.group, n),
-                "capacity_provider": cohort.capacity_provider,
-                "availability_zone": cohort.availability_zone,
-                "subnet_id": cohort.subnet_id,
-                "task_definition": _repeated(cohort.task_definition, n),
-                "started_by": _repeated(cohort.started_by, n),
-                "stop_code": cohort.stop_code,
-                "stopped_reason": cohort.stopped_reason,
-                **{f: getattr(cohort, f) for f in _TIME_FIELDS},
-                "cpu_units": np.full(n, cohort.cpu_units, dtype=np.int64),
-                "memory_mib": np.full(n, cohort.memory_mib, dtype=np.int64),
+                "task_id": launch.task_id,
+                "service": _repeated(launch.group, n),
+                "capacity_provider": launch.capacity_provider,
+                "availability_zone": launch.availability_zone,
+                "subnet_id": launch.subnet_id,
+                "task_definition": _repeated(launch.task_definition, n),
+                "started_by": _repeated(launch.started_by, n),
+                "stop_code": _where_else(cohort.exited, EXIT_CODE, ""),
+                "stopped_reason": _where_else(cohort.exited, EXIT_REASON, ""),
+                "created_at": launch.created_at,
+                **{f: getattr(cohort.times, f) for f in _TIME_FIELDS[1:]},
+                "cpu_units": np.full(n, launch.cpu_units, dtype=np.int64),
+                "memory_mib": np.full(n, launch.memory_mib, dtype=np.int64),
                 "ephemeral_gib": np.full(n, ephemeral),
                 "architecture": _repeated(architecture, n),
                 "os_family": _repeated(os_family, n),

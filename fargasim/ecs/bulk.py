@@ -22,7 +22,6 @@ can change them, so the gate refuses (and the tasks go one at a time) when:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -46,14 +45,6 @@ from fargasim.scenario.schema import (
 FloatArray = npt.NDArray[np.float64]
 
 
-@dataclass(frozen=True)
-class _Submission:
-    at: float
-    order: int  # among submissions at the same time: events first, then batch entries
-    providers: frozenset[str]
-    subnets: frozenset[str]
-
-
 class BulkGate:
     """Decides, per submission, whether it may go in bulk (see the module docstring)."""
 
@@ -67,19 +58,16 @@ class BulkGate:
             config = spec.networkConfiguration
             if config is not None and config.awsvpcConfiguration is not None:
                 self._service_subnets |= set(config.awsvpcConfiguration.subnets)
-        self._submissions: list[_Submission] = []
-        for event in scenario.events:
-            for _, action in event.actions:
-                if isinstance(action, RunTaskEvent):
-                    self._submissions.append(_Submission(event.at, -1, *_resources(action)))
+        # Every RunTask submission as (time, order among those at that time: events first,
+        # then batch entries in file order), as the timeline plays them.
+        self._submissions: list[tuple[float, int]] = [
+            (event.at, -1)
+            for event in scenario.events
+            for _, action in event.actions
+            if isinstance(action, RunTaskEvent)
+        ]
         for index, entry in enumerate(scenario.batch):
-            providers = frozenset(i.capacityProvider for i in entry.capacity_provider_strategy)
-            for at in entry.submission_times(scenario.duration):
-                self._submissions.append(
-                    _Submission(
-                        at, index, providers or frozenset({"FARGATE"}), frozenset(entry.subnets)
-                    )
-                )
+            self._submissions += [(at, index) for at in entry.submission_times(scenario.duration)]
 
     def refusal(
         self,
@@ -92,14 +80,14 @@ class BulkGate:
         live: list[Cohort],
     ) -> str | None:
         """Why ``cohort`` (``batch[index]`` submitted ``now``) cannot go in bulk, or ``None``."""
-        providers = set(cohort.capacity_provider.tolist())
-        zones = set(cohort.availability_zone.tolist())
+        providers = set(cohort.launch.capacity_provider.tolist())
+        zones = set(cohort.launch.availability_zone.tolist())
         subnet_ids = set(subnets)
         until = min(cohort.last_change, self.scenario.duration)
         why = (
-            self._fault(cohort.group, providers, zones)
+            self._fault(providers, zones)
             or self._sharing(providers, subnet_ids, index, now, until, api)
-            or self._events(cohort.group, providers, zones, now, until, platform)
+            or self._events(cohort.launch.group, providers, zones, now, until, platform)
         )
         if why is not None:
             return why
@@ -109,7 +97,7 @@ class BulkGate:
                 return f"a call needs more {provider} launch tokens than the bucket holds"
             quota = limits.quota(provider)  # type: ignore[arg-type]
             room = quota.limit_units - quota.in_use_units
-            at_most = sum(c.count * c.cpu_units for c in (*live, cohort))
+            at_most = sum(c.count * c.launch.cpu_units for c in (*live, cohort))
             if at_most > room:  # all of them at once would not fit: count the peak
                 held = _peak([*live, cohort], _where("capacity_provider", provider), _cpu_units)
                 if held > room:
@@ -122,7 +110,7 @@ class BulkGate:
                     return f"subnet {sid} could run out of free IP addresses"
         return None
 
-    def _fault(self, group: str, providers: set[str], zones: set[str]) -> str | None:
+    def _fault(self, providers: set[str], zones: set[str]) -> str | None:
         model = self.scenario.model
         if "FARGATE_SPOT" in providers and any(model.spot.rate(z) > 0 for z in zones):
             return "Spot interruptions are drawn per task"
@@ -147,9 +135,8 @@ class BulkGate:
             return "a service uses the same subnets"
         if api.queued:
             return "RunTask calls are waiting"
-        for other in self._submissions:
-            later = (other.at, other.order) > (now, index)
-            if later and other.at < until:
+        for at, order in self._submissions:
+            if (at, order) > (now, index) and at < until:
                 return "another RunTask submission comes before its tasks have stopped"
         return None
 
@@ -180,14 +167,14 @@ class BulkGate:
 
 def _where(column: str, value: str) -> Callable[[Cohort], npt.NDArray[np.bool_]]:
     def select(cohort: Cohort) -> npt.NDArray[np.bool_]:
-        mask: npt.NDArray[np.bool_] = getattr(cohort, column) == value
+        mask: npt.NDArray[np.bool_] = getattr(cohort.launch, column) == value
         return mask
 
     return select
 
 
 def _cpu_units(cohort: Cohort) -> int:
-    return cohort.cpu_units
+    return cohort.launch.cpu_units
 
 
 def _one(cohort: Cohort) -> int:
@@ -208,17 +195,6 @@ def _touches(action: object, group: str, zones: set[str], spot: bool) -> bool:
     return False
 
 
-def _resources(request: RunTaskEvent) -> tuple[frozenset[str], frozenset[str]]:
-    providers = frozenset(i.capacityProvider for i in request.capacityProviderStrategy)
-    config = request.networkConfiguration
-    subnets = (
-        frozenset(config.awsvpcConfiguration.subnets)
-        if config is not None and config.awsvpcConfiguration is not None
-        else frozenset()
-    )
-    return providers or frozenset({"FARGATE"}), subnets
-
-
 def _peak(
     cohorts: list[Cohort],
     select: Callable[[Cohort], npt.NDArray[np.bool_]],
@@ -227,8 +203,8 @@ def _peak(
     """The most held at once by the selected tasks of ``cohorts`` (:func:`peak_held`)."""
     masks = [select(c) for c in cohorts]
     return peak_held(
-        np.concatenate([c.created_at[m] for c, m in zip(cohorts, masks, strict=True)]),
-        np.concatenate([c.stopped_at[m] for c, m in zip(cohorts, masks, strict=True)]),
+        np.concatenate([c.launch.created_at[m] for c, m in zip(cohorts, masks, strict=True)]),
+        np.concatenate([c.times.stopped_at[m] for c, m in zip(cohorts, masks, strict=True)]),
         np.concatenate(
             [np.full(int(m.sum()), amount(c)) for c, m in zip(cohorts, masks, strict=True)]
         ),

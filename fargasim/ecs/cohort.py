@@ -24,47 +24,10 @@ import numpy as np
 import numpy.typing as npt
 
 from fargasim.ecs.lifecycle import StopCode
+from fargasim.ecs.standalone import BulkLaunch
 from fargasim.ecs.startup import ShutdownArrays, StartupArrays
 
 FloatArray = npt.NDArray[np.float64]
-StrArray = npt.NDArray[np.str_]
-ObjArray = npt.NDArray[np.object_]  # str values: repeated strings are shared, not copied
-
-
-@dataclass(frozen=True)
-class Cohort:
-    """The tasks of one bulk submission: one entry per task in every array."""
-
-    group: str
-    task_definition: str
-    started_by: str
-    cpu_units: int
-    memory_mib: int
-    task_id: StrArray
-    capacity_provider: ObjArray
-    availability_zone: ObjArray
-    subnet_id: ObjArray
-    created_at: FloatArray
-    pull_started_at: FloatArray
-    running_at: FloatArray
-    stopping_at: FloatArray
-    execution_stopped_at: FloatArray
-    stopped_at: FloatArray
-    stop_code: ObjArray
-    stopped_reason: ObjArray
-
-    @property
-    def count(self) -> int:
-        return int(self.created_at.size)
-
-    @property
-    def last_change(self) -> float:
-        """When its last task is STOPPED (``inf`` if one is still there at the end)."""
-        if self.count == 0:
-            return float("-inf")
-        if np.isnan(self.stopped_at).any():
-            return float("inf")
-        return float(self.stopped_at.max())
 
 
 @dataclass(frozen=True)
@@ -103,6 +66,35 @@ def exit_times(
         execution_stopped_at=happened(executed),
         stopped_at=happened(stopped),
     )
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """The tasks of one bulk submission: how RunTask launched them and when each changed state
+    (one entry per task in every array); a task that exited has stop code ``EXIT_CODE``."""
+
+    launch: BulkLaunch
+    times: ExitTimes
+
+    @property
+    def count(self) -> int:
+        return self.launch.count
+
+    @property
+    def exited(self) -> npt.NDArray[np.bool_]:
+        """The tasks whose essential container exited before the end of the run."""
+        exited: npt.NDArray[np.bool_] = ~np.isnan(self.times.stopping_at)
+        return exited
+
+    @property
+    def last_change(self) -> float:
+        """When its last task is STOPPED (``inf`` if one is still there at the end)."""
+        stopped = self.times.stopped_at
+        if self.count == 0:
+            return float("-inf")
+        if np.isnan(stopped).any():
+            return float("inf")
+        return float(stopped.max())
 
 
 EXIT_CODE = StopCode.ESSENTIAL_CONTAINER_EXITED.value
