@@ -34,16 +34,26 @@ class KeyedStream:
         self.slots = slots
         self._blocks = math.ceil(slots / _WORDS_PER_BLOCK)
 
+    @property
+    def _width(self) -> int:
+        """64-bit words per item."""
+        return self._blocks * _WORDS_PER_BLOCK
+
+    def _bits(self, start: int) -> np.random.Philox:
+        """The generator positioned at item ``start``'s first counter block."""
+        if start < 0:
+            raise ValueError(f"negative item {start}")
+        return np.random.Philox(key=self._key, counter=start * self._blocks)
+
     def rows(self, start: int, count: int) -> FloatArray:
         """The uniforms of items ``start … start + count − 1``: shape ``(count, slots)``."""
         if start < 0 or count < 0:
             raise ValueError(f"negative range: start {start}, count {count}")
-        width = self._blocks * _WORDS_PER_BLOCK
         if count == 0:
             return np.empty((0, self.slots), dtype=np.float64)
-        bits = np.random.Philox(key=self._key, counter=start * self._blocks)
         # One 64-bit word per double (numpy's next_double: the top 53 bits), in counter order.
-        unit = np.random.Generator(bits).random(count * width).reshape(count, width)
+        generator = np.random.Generator(self._bits(start))
+        unit = generator.random(count * self._width).reshape(count, self._width)
         out: FloatArray = unit[:, : self.slots]
         return out
 
@@ -55,11 +65,8 @@ class KeyedStream:
     def words(self, start: int, count: int) -> npt.NDArray[np.uint64]:
         """The raw 64-bit words of items ``start … start + count − 1``, ``(count, 4·b)`` (for
         identifiers that must look random)."""
-        width = self._blocks * _WORDS_PER_BLOCK
-        generator = np.random.Philox(key=self._key, counter=start * self._blocks)
-        return np.asarray(generator.random_raw(count * width), dtype=np.uint64).reshape(
-            count, width
-        )
+        raw = self._bits(start).random_raw(count * self._width)
+        return np.asarray(raw, dtype=np.uint64).reshape(count, self._width)
 
 
 # Byte b → its two hex digits as UTF-32 code points packed in one little-endian uint64.

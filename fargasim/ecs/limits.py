@@ -160,8 +160,8 @@ def serve_calls(
             if all(bucket is not known for known in buckets):
                 buckets.append(bucket)
     index = {id(b): i for i, b in enumerate(buckets)}
-    tokens = [b._tokens for b in buckets]
-    last = [b._last for b in buckets]
+    tokens = [b.state[0] for b in buckets]
+    last = [b.state[1] for b in buckets]
     caps = [b.capacity for b in buckets]
     rates = [b.rate for b in buckets]
     shared: dict[int, tuple[tuple[int, float], ...]] = {}  # calls often share one need
