@@ -74,6 +74,15 @@ def position(text: str, anchor: str) -> tuple[int, int]:
     return text.count("\n", 0, index) + 1, index - line_start + 1
 
 
+def only_problem(tmp_path: Path, text: str, path: str, anchor: str) -> Problem:
+    """Loading ``text`` gives exactly one problem, at ``path`` and at ``anchor``'s ``^``."""
+    problems = problems_of(tmp_path, text)
+    assert [p.path for p in problems] == [path], [p.render() for p in problems]
+    (p,) = problems
+    assert (p.file, p.line, p.column) == (str(tmp_path / "scenario.yaml"), *position(text, anchor))
+    return p
+
+
 def dump(doc: Doc) -> str:
     return yaml.safe_dump(doc, sort_keys=False, default_flow_style=None, width=1000)
 

@@ -19,7 +19,7 @@ import pytest
 from fargasim.errors import Problem
 from fargasim.scenario.loader import Note, load_scenario_text, load_scenario_with_notes
 from fargasim.scenario.schema import EVENT_ACTIONS
-from tests.scenario.test_loader import dump, position, problems_of
+from tests.scenario.test_loader import both, dump, only_problem, position, problems_of
 
 Doc = dict[str, Any]
 Change = Callable[[Doc], None]
@@ -179,22 +179,9 @@ def attribute(key: str, value: str) -> Change:
     return lambda d: d["targetGroups"][0]["Attributes"].append({"Key": key, "Value": value})
 
 
-def both(*changes: Change) -> Change:
-    def apply(d: Doc) -> None:
-        for change in changes:
-            change(d)
-
-    return apply
-
-
 def the_only_problem(tmp_path: Path, change: Change, path: str, anchor: str) -> Problem:
     """Loading the changed base gives exactly one problem, at ``path`` and ``anchor``."""
-    text = changed(change)
-    problems = problems_of(tmp_path, text)
-    assert [p.path for p in problems] == [path], [p.render() for p in problems]
-    (p,) = problems
-    assert (p.file, p.line, p.column) == (str(tmp_path / "scenario.yaml"), *position(text, anchor))
-    return p
+    return only_problem(tmp_path, changed(change), path, anchor)
 
 
 def notes_of(tmp_path: Path, change: Change) -> tuple[str, list[Note]]:

@@ -22,7 +22,7 @@ from fargasim.errors import Problem
 from fargasim.scenario.loader import load_scenario, load_scenario_text
 from fargasim.scenario.schema import TraceArrivals
 from fargasim.scenario.workload_checks import MAX_ROW_PROBLEMS
-from tests.scenario.test_loader import dump, position, problems_of
+from tests.scenario.test_loader import dump, only_problem, problems_of
 
 Doc = dict[str, Any]
 Change = Callable[[Doc], None]
@@ -167,12 +167,7 @@ def batch(index: int, **fields: Any) -> Change:
 
 def the_only_problem(tmp_path: Path, change: Change, path: str, anchor: str) -> Problem:
     """Loading the changed base gives exactly one problem, at ``path`` and ``anchor``."""
-    text = changed(change)
-    problems = problems_of(tmp_path, text)
-    assert [p.path for p in problems] == [path], [p.render() for p in problems]
-    (p,) = problems
-    assert (p.file, p.line, p.column) == (str(tmp_path / "scenario.yaml"), *position(text, anchor))
-    return p
+    return only_problem(tmp_path, changed(change), path, anchor)
 
 
 def trace_file(name: str = "trace.csv", **fields: Any) -> Change:
