@@ -15,8 +15,9 @@ Region."
 
 Model:
 
-* :class:`TokenBucket` — the account's launch bucket per provider (FARGATE, FARGATE_SPOT) and
-  the RunTask API call rate. Starts full, refills continuously, capped at its capacity.
+* :class:`~fargasim.ecs.token_bucket.TokenBucket` — the account's launch bucket per provider
+  (FARGATE, FARGATE_SPOT) and the RunTask API call rate. Starts full, refills continuously,
+  capped at its capacity (its own module, with the bulk serving of queued RunTask calls).
 * :class:`SlidingWindowLimit` — the per-service launch rate: at most ``limit`` launches in any
   half-open window of ``window`` seconds (500 per 60 s).
 * :class:`VcpuQuota` — concurrent vCPU per provider, counted in integer CPU units (1 vCPU = 1024
@@ -49,6 +50,8 @@ from typing import Final, Literal
 import numpy as np
 import numpy.typing as npt
 
+from fargasim.ecs.token_bucket import BucketState, TokenBucket
+
 Provider = Literal["FARGATE", "FARGATE_SPOT"]
 LaunchBlockKind = Literal["vcpuQuota", "launchRate", "serviceLaunchRate", "tasksPerService"]
 
@@ -72,132 +75,10 @@ DEFAULT_TASKS_PER_SERVICE: Final = 5000
 ESTABLISHED_ACCOUNT_VCPU: Final = 4000.0
 NEW_ACCOUNT_VCPU: Final = 6.0
 
-# Tolerance, in tokens, for the floating-point refill: a take at exactly ``ready_at`` succeeds.
-_TOKEN_EPS: Final = 1e-9
-
 
 def _check_time(last: float | None, now: float) -> None:
     if last is not None and now < last:
         raise ValueError(f"time went backwards: {now} < {last}")
-
-
-class TokenBucket:
-    """A token bucket: starts full with ``capacity`` tokens and refills at ``rate`` per second."""
-
-    def __init__(self, capacity: float, rate: float) -> None:
-        if capacity <= 0:
-            raise ValueError(f"capacity must be > 0, got {capacity}")
-        if rate < 0:
-            raise ValueError(f"rate must be >= 0, got {rate}")
-        self.capacity = float(capacity)
-        self.rate = float(rate)
-        self._tokens = self.capacity
-        self._last: float | None = None
-
-    def _refill(self, now: float) -> None:
-        _check_time(self._last, now)
-        if self._last is not None and now > self._last:
-            self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)
-        self._last = now
-
-    @property
-    def state(self) -> tuple[float, float | None]:
-        """The tokens and the time they were counted (to copy a bucket's state back)."""
-        return self._tokens, self._last
-
-    @state.setter
-    def state(self, value: tuple[float, float | None]) -> None:
-        self._tokens, self._last = value
-
-    def available(self, now: float) -> float:
-        """Tokens in the bucket at ``now``."""
-        self._refill(now)
-        return max(0.0, self._tokens)
-
-    def take(self, now: float, n: float = 1) -> bool:
-        """Take ``n`` tokens if the bucket holds them at ``now``; ``False`` (nothing taken) if not."""
-        if n <= 0:
-            raise ValueError(f"n must be > 0, got {n}")
-        self._refill(now)
-        if self._tokens + _TOKEN_EPS < n:
-            return False
-        self._tokens -= n
-        return True
-
-    def ready_at(self, now: float, n: float = 1) -> float:
-        """The earliest time ``n`` tokens are available: ``now`` if they already are; ``inf`` if
-        the bucket can never refill to ``n`` (no refill)."""
-        if n <= 0:
-            raise ValueError(f"n must be > 0, got {n}")
-        if n > self.capacity + _TOKEN_EPS:
-            raise ValueError(f"{n} tokens never fit a bucket of {self.capacity}")
-        self._refill(now)
-        missing = n - self._tokens
-        if missing <= _TOKEN_EPS:
-            return now
-        if self.rate == 0:
-            return float("inf")
-        return now + missing / self.rate
-
-
-def serve_calls(
-    call_bucket: TokenBucket,
-    calls: list[tuple[tuple[TokenBucket, int], ...]],
-    start: float,
-) -> list[float]:
-    """When each of ``calls`` (first come, first served, from ``start``) is served: a call
-    waits for one token of ``call_bucket`` and ``n`` tokens of each of its launch buckets
-    (``n`` at most the bucket's capacity), then takes them.
-
-    The same arithmetic, in the same order, as :meth:`TokenBucket.ready_at` and
-    :meth:`TokenBucket.take` driven by a SimPy process that sleeps until the later of the
-    ready times (the clock then reads ``now + (ready − now)``) and checks again — inlined, as
-    bulk submissions make 10⁵ calls. The buckets are left as those takes leave them.
-    """
-    buckets = [call_bucket]
-    for call in calls:
-        for bucket, _ in call:
-            if all(bucket is not known for known in buckets):
-                buckets.append(bucket)
-    index = {id(b): i for i, b in enumerate(buckets)}
-    tokens = [b.state[0] for b in buckets]
-    last = [b.state[1] for b in buckets]
-    caps = [b.capacity for b in buckets]
-    rates = [b.rate for b in buckets]
-    shared: dict[int, tuple[tuple[int, float], ...]] = {}  # calls often share one need
-    for call in calls:
-        if id(call) not in shared:
-            shared[id(call)] = ((0, 1.0), *((index[id(b)], float(n)) for b, n in call))
-    times: list[float] = []
-    now = start
-    for call in calls:
-        need = shared[id(call)]
-        while True:
-            ready = now
-            for key, n in need:
-                seen = last[key]
-                if seen is not None and now != seen:
-                    if now < seen:
-                        raise ValueError(f"time went backwards: {now} < {seen}")
-                    tokens[key] = min(caps[key], tokens[key] + (now - seen) * rates[key])
-                    last[key] = now
-                elif seen is None:
-                    last[key] = now
-                missing = n - tokens[key]
-                if missing > _TOKEN_EPS:
-                    rate = rates[key]
-                    at = now + missing / rate if rate else float("inf")
-                    if at > ready:
-                        ready = at
-            if ready <= now:
-                break
-            now = now + (ready - now)
-        for key, n in need:
-            tokens[key] -= n
-        times.append(now)
-    for i, bucket in enumerate(buckets):
-        bucket.state = (tokens[i], last[i])
-    return times
 
 
 class SlidingWindowLimit:
@@ -476,7 +357,7 @@ class AccountLimits:
         """The RunTask API's call bucket (§5.1)."""
         return self._run_task
 
-    def restore(self, states: dict[str, tuple[float, float | None]]) -> None:
+    def restore(self, states: dict[str, BucketState]) -> None:
         """Set the buckets' states (a bulk submission's, planned on copies); key ``RUN_TASK``
         is the call bucket."""
         for key, state in states.items():

@@ -51,16 +51,11 @@ from fargasim.core.keyed import KeyedStream, hex_ids
 from fargasim.ecs.capacity import StrategyItem, choose_provider
 from fargasim.ecs.events import EventLog
 from fargasim.ecs.lifecycle import StopCode, StopMode, Task, TaskState, lose, request_stop
-from fargasim.ecs.limits import (
-    VCPU_QUOTA_REASON,
-    AccountLimits,
-    Provider,
-    TokenBucket,
-    serve_calls,
-)
+from fargasim.ecs.limits import VCPU_QUOTA_REASON, AccountLimits, Provider
 from fargasim.ecs.placement import Subnet, zones_of
 from fargasim.ecs.platform import FargatePlatform
 from fargasim.ecs.startup import RUN_SLOT, lifecycle_stream
+from fargasim.ecs.token_bucket import BucketState, TokenBucket, serve_calls
 from fargasim.scenario.schema import Distribution, RunTaskEvent
 
 #: §5.1: "Each call to this API can, however, launch up to 10 tasks" (not adjustable, §5.3).
@@ -118,7 +113,7 @@ class BulkLaunch:
     availability_zone: npt.NDArray[np.object_]
     subnet_id: npt.NDArray[np.object_]
     calls: int
-    buckets: dict[str, tuple[float, float | None]]  # the token buckets' state after the calls
+    buckets: dict[str, BucketState]  # the token buckets' state after the calls
 
     @property
     def count(self) -> int:
@@ -203,8 +198,7 @@ class RunTaskApi:
         cpu, memory = self._size_of(call.task_definition)
         limits = self.platform.limits
         grants = {
-            p: min(n, int(limits.bucket(p).available(now) + _TOKEN_EPS))
-            for p, n in call.providers_needed.items()
+            p: limits.bucket(p).whole_tokens(now, n) for p, n in call.providers_needed.items()
         }
         taken: dict[Provider, int] = {}
         started: list[str] = []
@@ -294,32 +288,38 @@ class RunTaskApi:
         :mod:`fargasim.ecs.bulk`). Nothing is committed until :meth:`commit_bulk`."""
         limits = self.platform.limits
         # Calls with equal requests (all but the last, in a submission) are made once.
-        made: dict[int, _Call] = {}
-        calls = [
-            made.get(id(r))
-            or made.setdefault(id(r), _make_call(index, r, task_definition, run_seconds, False))
-            for r in requests
-        ]
+        made: dict[int, int] = {}
+        unique: list[_Call] = []
+        for r in requests:
+            if id(r) not in made:
+                made[id(r)] = len(unique)
+                unique.append(_make_call(index, r, task_definition, run_seconds, False))
+        sequence = np.fromiter((made[id(r)] for r in requests), np.intp, len(requests))
         group = requests[0].group_name
         stats = self.groups.get(group, GroupStats())
         shadow = _ShadowLimits(limits)
-        needs = {
-            id(c): tuple(
-                (shadow.bucket(p), min(n, int(shadow.bucket(p).capacity)))
+        patterns = [
+            tuple(
+                (shadow.bucket(p), float(min(n, int(shadow.bucket(p).capacity))))
                 for p, n in c.providers_needed.items()
             )
-            for c in made.values()
-        }
+            for c in unique
+        ]
         start = max(self.ctx.now, self.free_at)
-        times = np.array(serve_calls(shadow.run_task_bucket, [needs[id(c)] for c in calls], start))
-        sizes = np.array([c.request.count for c in calls], dtype=np.int64)
+        times = serve_calls(shadow.run_task_bucket, patterns, sequence, start)
+        counts = np.array([c.request.count for c in unique], dtype=np.int64)
+        sizes = counts[sequence]
         created = np.repeat(times, sizes)
-        patterns = {id(c): np.array(c.providers, dtype=object) for c in made.values()}
-        providers = np.concatenate([patterns[id(c)] for c in calls])
+        # Each task's provider: its place in its call's pattern (calls start at ``firsts``).
+        pattern_providers = np.concatenate([np.array(c.providers, dtype=object) for c in unique])
+        pattern_starts = np.cumsum(counts) - counts
+        firsts = np.cumsum(sizes) - sizes
+        place = np.arange(created.size) - np.repeat(firsts, sizes)
+        providers = pattern_providers[np.repeat(pattern_starts[sequence], sizes) + place]
         count = created.size
         first = stats.tasks_launched
         pool = self.platform.pool
-        subnet_ids = calls[0].subnet_ids
+        subnet_ids = unique[0].subnet_ids
         zones = zones_of(pool, subnet_ids)
         first_subnet = {
             zone: next(sid for sid in subnet_ids if pool[sid].availability_zone == zone)
@@ -342,7 +342,7 @@ class RunTaskApi:
             capacity_provider=providers,
             availability_zone=zone_of,
             subnet_id=subnet_of,
-            calls=len(calls),
+            calls=len(requests),
             buckets=shadow.states(),
         )
 
@@ -395,9 +395,6 @@ class RunTaskApi:
         return [t for t in self.tasks if t.state <= TaskState.RUNNING and not t.stop_requested]
 
 
-_TOKEN_EPS = 1e-9
-
-
 def _make_call(
     index: int,
     request: RunTaskEvent,
@@ -444,7 +441,7 @@ class _ShadowLimits:
     def bucket(self, provider: Provider) -> TokenBucket:
         return self._buckets[provider]
 
-    def states(self) -> dict[str, tuple[float, float | None]]:
+    def states(self) -> dict[str, BucketState]:
         out = {p: b.state for p, b in self._buckets.items()}
         out["RUN_TASK"] = self.run_task_bucket.state
         return out

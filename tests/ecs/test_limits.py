@@ -22,11 +22,10 @@ from fargasim.ecs.limits import (
     LaunchBlock,
     Provider,
     SlidingWindowLimit,
-    TokenBucket,
     VcpuQuota,
     peak_held,
-    serve_calls,
 )
+from fargasim.ecs.token_bucket import TokenBucket
 
 OD: Provider = "FARGATE"
 SPOT: Provider = "FARGATE_SPOT"
@@ -349,47 +348,7 @@ def test_run_task_call_rate() -> None:
     assert limits.run_task_call_ready_at(0.0) == pytest.approx(0.05)
 
 
-# -- serve_calls and peak_held (issue #6: the bulk path's kernels) --------------------------
-
-
-def _serve_one_at_a_time(
-    call_bucket: TokenBucket, calls: list[tuple[tuple[TokenBucket, int], ...]], start: float
-) -> list[float]:
-    """The reference: TokenBucket's own methods, a clock that moves by ``now + (ready − now)``."""
-    now, times = start, []
-    for call in calls:
-        while True:
-            ready = max([call_bucket.ready_at(now)] + [b.ready_at(now, n) for b, n in call])
-            if ready <= now:
-                break
-            now = now + (ready - now)
-        assert call_bucket.take(now)
-        for bucket, n in call:
-            assert bucket.take(now, n)
-        times.append(now)
-    return times
-
-
-def test_serve_calls_equals_the_bucket_methods_bit_for_bit() -> None:
-    """Calls of 10, 7 and 3 tasks over two launch buckets (a third of a second between refills
-    does not divide evenly), from a part-used state: same times, same bucket states."""
-
-    def buckets() -> tuple[TokenBucket, TokenBucket, TokenBucket]:
-        calls, a, s = TokenBucket(20, 20), TokenBucket(100, 20), TokenBucket(50, 3)
-        a.take(0.0, 37.5)
-        return calls, a, s
-
-    call_a, a1, s1 = buckets()
-    call_b, a2, s2 = buckets()
-    pattern1 = [((a1, 10),), ((a1, 7), (s1, 3)), ((s1, 3),)] * 40
-    pattern2 = [((a2, 10),), ((a2, 7), (s2, 3)), ((s2, 3),)] * 40
-    fast = serve_calls(call_a, pattern1, 0.25)
-    slow = _serve_one_at_a_time(call_b, pattern2, 0.25)
-    assert fast == slow
-    assert (a1.state, s1.state, call_a.state) == (a2.state, s2.state, call_b.state)
-    # The Spot bucket binds: 40·6 = 240 tokens, 50 at the start and 3 per second after
-    # (on demand needs 680 = 67.5 + 20/s · 30.6 s).
-    assert fast[-1] == pytest.approx(0.25 + (240 - 50) / 3, abs=1e-9)
+# -- peak_held (issue #6: a bulk-path kernel) ------------------------------------------------
 
 
 def test_peak_held_counts_releases_before_launches() -> None:
