@@ -34,11 +34,12 @@ import math
 from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import simpy
 
 from fargasim.core import Context, Phase
 from fargasim.ecs.lifecycle import StopCode, Task, TaskState
-from fargasim.ecs.standalone import TASKS_PER_CALL
+from fargasim.ecs.standalone import TASKS_PER_CALL, Calls
 from fargasim.scenario.schema import (
     AwsVpcConfiguration,
     AzOutageEvent,
@@ -101,30 +102,25 @@ class Timeline:
         network = NetworkConfiguration(
             awsvpcConfiguration=AwsVpcConfiguration(subnets=list(entry.subnets))
         )
-        made: dict[int, RunTaskEvent] = {}  # one request per call size, shared by its calls
-        requests = [
-            made.get(count)
-            or made.setdefault(
-                count,
-                RunTaskEvent(
-                    taskDefinition=entry.task_definition,
-                    count=count,
-                    capacityProviderStrategy=list(entry.capacity_provider_strategy),
-                    networkConfiguration=network,
-                    group=entry.group,
-                ),
-            )
-            for count in batch_calls(entry.count)
-        ]
+        calls = batch_calls(
+            entry.count,
+            lambda count: RunTaskEvent(
+                taskDefinition=entry.task_definition,
+                count=count,
+                capacityProviderStrategy=list(entry.capacity_provider_strategy),
+                networkConfiguration=network,
+                group=entry.group,
+            ),
+        )
         self.model.events.add(
             self.ctx.now,
             entry.group_name,
             f"Batch (group {entry.group_name}) submitted {entry.count} tasks of {name} in "
-            f"{len(requests)} RunTask calls.",
+            f"{len(calls)} RunTask calls.",
         )
-        if self.model.launch_bulk(index, requests, name, entry):
+        if self.model.launch_bulk(index, calls, name, entry):
             return
-        for request in requests:
+        for request in calls:
             self.model.run_task_api.call(index, request, name, entry.run_seconds, announce=False)
 
     # -- actions --------------------------------------------------------------------------------
@@ -220,10 +216,15 @@ class Timeline:
         return pick(candidates, selection, self.ctx.rng(f"events/{index}"))
 
 
-def batch_calls(count: int) -> list[int]:
-    """The task counts of the RunTask calls of one submission: 25 → [10, 10, 5] (§5.1)."""
+def batch_calls(count: int, request: Callable[[int], RunTaskEvent]) -> Calls:
+    """The RunTask calls of one submission of ``count`` tasks, at most 10 a call (§5.1):
+    25 → calls of 10, 10 and 5 tasks; ``request(n)`` makes the request of a call of ``n``."""
     full, rest = divmod(count, TASKS_PER_CALL)
-    return [TASKS_PER_CALL] * full + ([rest] if rest else [])
+    sizes = ([TASKS_PER_CALL] if full else []) + ([rest] if rest else [])
+    repeats = ([full] if full else []) + ([1] if rest else [])
+    return Calls(
+        [request(n) for n in sizes], np.repeat(np.arange(len(sizes), dtype=np.intp), repeats)
+    )
 
 
 def _submissions(

@@ -140,16 +140,31 @@ def charge(
 
     safe_duration = np.where(billed_rows, duration, 0.0)
     billed = np.where(billed_rows, billed_seconds(safe_duration, minimum_lut[kind]), 0)
-    vcpu_usd, memory_usd, storage_usd, os_usd, total = amounts(
-        cpu,
-        memory,
-        storage,
-        billed,
-        vcpu_lut[kind],
-        gb_lut[kind],
-        storage_lut[kind],
-        os_lut[kind],
-    )
+    if n and all(bool((column == column[0]).all()) for column in (kind, cpu, memory, storage)):
+        # One price class (a batch of one task definition): its rates once, broadcast over
+        # the billed seconds (the same products, in the same order: the same bits).
+        only = int(kind[0])
+        vcpu_usd, memory_usd, storage_usd, os_usd, total = amounts(
+            cpu[:1],
+            memory[:1],
+            storage[:1],
+            billed,
+            vcpu_lut[only],
+            gb_lut[only],
+            storage_lut[only],
+            os_lut[only],
+        )
+    else:
+        vcpu_usd, memory_usd, storage_usd, os_usd, total = amounts(
+            cpu,
+            memory,
+            storage,
+            billed,
+            vcpu_lut[kind],
+            gb_lut[kind],
+            storage_lut[kind],
+            os_lut[kind],
+        )
     return Charges(
         billed_seconds=billed,
         vcpu_usd=vcpu_usd,
@@ -207,16 +222,19 @@ def cumulative_cost(usage: Usage, charges: Charges, times: npt.ArrayLike) -> Flo
     ts = flat[order]
     m = ts.size
 
-    def by_time(at: FloatArray, weights: FloatArray) -> FloatArray:
-        """Σ weights of the events at or before each of ``ts``."""
-        first_time = np.searchsorted(ts, at, side="left")  # the first ts ≥ the event
+    def by_time(first_time: IntArray, weights: FloatArray) -> FloatArray:
+        """Σ weights of the events at or before each of ``ts``, the events given by the index
+        of the first ``ts`` at or after each."""
         per_time = np.bincount(first_time, weights=weights, minlength=m + 1)[:m]
         summed: FloatArray = np.cumsum(per_time)
         return summed
 
-    rates = by_time(s, rate) - by_time(accrue_until, rate)
-    weighted = by_time(s, rate * s) - by_time(accrue_until, rate * accrue_until)
-    values = np.maximum(ts * rates - weighted + by_time(e, top_up), 0.0)
+    started = np.searchsorted(ts, s, side="left")
+    accrued = np.searchsorted(ts, accrue_until, side="left")
+    rates = by_time(started, rate) - by_time(accrued, rate)
+    weighted = by_time(started, rate * s) - by_time(accrued, rate * accrue_until)
+    stopped = np.searchsorted(ts, e, side="left")
+    values = np.maximum(ts * rates - weighted + by_time(stopped, top_up), 0.0)
     values = np.minimum(np.maximum.accumulate(values), grand_total)
     values[ts >= e.max()] = grand_total
     result = np.empty(m)
@@ -257,8 +275,13 @@ def _codes(values: npt.ArrayLike, choices: tuple[str, ...], what: str) -> IntArr
     """The index in ``choices`` of each value; :class:`FargasimError` for the first unknown."""
     array = np.asarray(values)
     codes = np.full(array.shape, -1, dtype=np.int64)
+    left = array.size
     for index, choice in enumerate(choices):
-        codes[array == choice] = index
+        if not left:  # every value is known: the other choices need no pass over them
+            break
+        hits = array == choice
+        codes[hits] = index
+        left -= int(np.count_nonzero(hits))
     unknown = codes < 0
     if unknown.any():
         row = _first(unknown)
@@ -274,6 +297,9 @@ def _check_sizes(
     rules: SizeRules,
 ) -> None:
     """§2.1: the CPU/memory pair is in Fargate's table; Windows needs 1, 2 or 4 vCPU."""
+    if cpu.size > 1 and all(bool((c == c[0]).all()) for c in (cpu, memory, family)):
+        _check_sizes(cpu[:1], memory[:1], windows[:1], family[:1], rules)  # one size: once
+        return
     pairs = [(c << 32) | m for c, sizes in size_table(rules).items() for m in sizes]
     valid = np.array(sorted(pairs), dtype=np.int64)
     in_range = (cpu >= 0) & (cpu < 2**31) & (memory >= 0) & (memory < 2**32)

@@ -80,8 +80,8 @@ class BulkGate:
         live: list[Cohort],
     ) -> str | None:
         """Why ``cohort`` (``batch[index]`` submitted ``now``) cannot go in bulk, or ``None``."""
-        providers = set(cohort.launch.capacity_provider.tolist())
-        zones = set(cohort.launch.availability_zone.tolist())
+        providers = set(cohort.launch.providers)
+        zones = set(cohort.launch.zones)
         subnet_ids = set(subnets)
         until = min(cohort.last_change, self.scenario.duration)
         why = (

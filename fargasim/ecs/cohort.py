@@ -56,8 +56,10 @@ def exit_times(
     executed = stopping + np.maximum(0.0, shutdown.deactivating)
     stopped = executed + shutdown.deprovisioning
 
+    everything_happened = not stopped.size or bool(stopped.max() < end)  # the latest change
+
     def happened(times: FloatArray) -> FloatArray:
-        return np.where(times < end, times, np.nan)
+        return times if everything_happened else np.where(times < end, times, np.nan)
 
     return ExitTimes(
         pull_started_at=happened(pull),

@@ -158,7 +158,7 @@ def peak_held(starts: npt.ArrayLike, stops: npt.ArrayLike, units: npt.ArrayLike)
     stop = np.asarray(stops, dtype=np.float64)
     unit = np.broadcast_to(np.asarray(units, dtype=np.int64), start.shape)
     if (unit == unit[0]).all():  # one size: count from the sorted launches and stops
-        ordered = np.sort(start)
+        ordered = start if bool(np.all(start[1:] >= start[:-1])) else np.sort(start)
         released = np.searchsorted(np.sort(stop), ordered, side="right")  # NaN sorts last
         return int((np.arange(1, ordered.size + 1) - released).max()) * int(unit[0])
     times = np.concatenate((start, np.where(np.isnan(stop), np.inf, stop)))

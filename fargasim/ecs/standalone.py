@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import copy
 from collections import deque
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,6 +97,23 @@ class GroupStats:
 
 
 @dataclass(frozen=True)
+class Calls:
+    """The RunTask calls of one batch submission, call ``k`` being
+    ``requests[sequence[k]]``: a submission's calls repeat two requests (calls of 10 tasks and
+    the rest, §5.1), so 10⁵ tasks need two request objects and an index array, not 10⁴."""
+
+    requests: list[RunTaskEvent]
+    sequence: npt.NDArray[np.intp]
+
+    def __len__(self) -> int:
+        return int(self.sequence.size)
+
+    def __iter__(self) -> Iterator[RunTaskEvent]:
+        requests = self.requests
+        return (requests[i] for i in self.sequence.tolist())
+
+
+@dataclass(frozen=True)
 class BulkLaunch:
     """When, where and as what each task of a bulk submission starts (arrays, one per task)."""
 
@@ -109,11 +126,13 @@ class BulkLaunch:
     first_ordinal: int  # the group's launch ordinal of the first task
     task_id: npt.NDArray[np.str_]
     created_at: FloatArray
-    capacity_provider: npt.NDArray[np.object_]  # str values
+    capacity_provider: npt.NDArray[np.str_]
     availability_zone: npt.NDArray[np.object_]
     subnet_id: npt.NDArray[np.object_]
     calls: int
     buckets: dict[str, BucketState]  # the token buckets' state after the calls
+    providers: frozenset[str]  # the capacity providers and AZs of its tasks
+    zones: frozenset[str]
 
     @property
     def count(self) -> int:
@@ -277,7 +296,7 @@ class RunTaskApi:
 
     def plan_bulk(
         self,
-        requests: list[RunTaskEvent],
+        calls: Calls,
         index: int,
         task_definition: str,
         run_seconds: Distribution,
@@ -287,14 +306,8 @@ class RunTaskApi:
         token buckets, with every task started (the caller has checked that none can fail:
         :mod:`fargasim.ecs.bulk`). Nothing is committed until :meth:`commit_bulk`."""
         limits = self.platform.limits
-        # Calls with equal requests (all but the last, in a submission) are made once.
-        made: dict[int, int] = {}
-        unique: list[_Call] = []
-        for r in requests:
-            if id(r) not in made:
-                made[id(r)] = len(unique)
-                unique.append(_make_call(index, r, task_definition, run_seconds, False))
-        sequence = np.fromiter((made[id(r)] for r in requests), np.intp, len(requests))
+        requests, sequence = calls.requests, calls.sequence
+        unique = [_make_call(index, r, task_definition, run_seconds, False) for r in requests]
         group = requests[0].group_name
         stats = self.groups.get(group, GroupStats())
         shadow = _ShadowLimits(limits)
@@ -311,7 +324,7 @@ class RunTaskApi:
         sizes = counts[sequence]
         created = np.repeat(times, sizes)
         # Each task's provider: its place in its call's pattern (calls start at ``firsts``).
-        pattern_providers = np.concatenate([np.array(c.providers, dtype=object) for c in unique])
+        pattern_providers = np.concatenate([np.array(c.providers, dtype=str) for c in unique])
         pattern_starts = np.cumsum(counts) - counts
         firsts = np.cumsum(sizes) - sizes
         place = np.arange(created.size) - np.repeat(firsts, sizes)
@@ -342,7 +355,9 @@ class RunTaskApi:
             capacity_provider=providers,
             availability_zone=zone_of,
             subnet_id=subnet_of,
-            calls=len(requests),
+            calls=len(calls),
+            providers=frozenset(p for c in unique for p in c.providers),
+            zones=frozenset(zones[(first + i) % len(zones)] for i in range(min(count, len(zones)))),
             buckets=shadow.states(),
         )
 

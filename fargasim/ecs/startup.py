@@ -10,7 +10,7 @@ CPU-bound and "more vCPU speeds decompression" (§4). All images of a task's con
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -62,16 +62,53 @@ def lifecycle_stream(ctx: Context, owner: str) -> KeyedStream:
     return ctx.keyed(f"lifecycle/{owner}", LIFECYCLE_SLOTS)
 
 
-@dataclass(frozen=True)
 class StartupArrays:
-    """Start-up step durations of many tasks, one array per step (§4)."""
+    """Start-up step durations of many tasks, one array per step (§4), from their uniforms
+    ``u`` (shape ``(n, 5)``: one per random step, applied by inverse CDF).
 
-    provisioning: FloatArray
-    pending: FloatArray
-    pull: FloatArray
-    extract: FloatArray
-    container_start: FloatArray
-    app_start: FloatArray
+    A step's durations are computed when first read: a bulk of standalone tasks never reads
+    ``app_start`` (nothing waits for their application), and an inverse normal CDF is most of
+    the cost of a draw."""
+
+    def __init__(
+        self, spec: StartupSpec, service: str, image_mib: float, vcpu: float, u: FloatArray
+    ) -> None:
+        self._spec = spec
+        self._app = (
+            spec.services[service].app_start_seconds
+            if service in spec.services
+            else spec.app_start_seconds
+        )
+        self._image_mib = image_mib
+        self._vcpu = vcpu
+        self._u = u
+
+    @cached_property
+    def provisioning(self) -> FloatArray:
+        return quantile(self._spec.provisioning_seconds, self._u[:, 0])
+
+    @cached_property
+    def pending(self) -> FloatArray:
+        return quantile(self._spec.pending_seconds, self._u[:, 1])
+
+    @cached_property
+    def pull(self) -> FloatArray:
+        overhead = quantile(self._spec.pull_overhead_seconds, self._u[:, 2])
+        return overhead + self._image_mib / self._spec.pull_bandwidth_mibps
+
+    @cached_property
+    def extract(self) -> FloatArray:
+        spec = self._spec
+        rate = spec.extract_mibps_per_vcpu * min(self._vcpu, spec.extract_max_vcpu)
+        return np.full(self._u.shape[0], self._image_mib / rate)
+
+    @cached_property
+    def container_start(self) -> FloatArray:
+        return quantile(self._spec.container_start_seconds, self._u[:, 3])
+
+    @cached_property
+    def app_start(self) -> FloatArray:
+        return quantile(self._app, self._u[:, 4])
 
     def plan(self, i: int) -> StartupPlan:
         return StartupPlan(
@@ -84,13 +121,27 @@ class StartupArrays:
         )
 
 
-@dataclass(frozen=True)
 class ShutdownArrays:
-    """Stop step durations of many tasks (§3.1, §3.2); ``app_exit`` already cut by SIGKILL."""
+    """Stop step durations of many tasks (§3.1, §3.2) from their uniforms (shape ``(n, 3)``),
+    computed when first read (a standalone task whose container exits has no SIGTERM wait);
+    ``app_exit`` is cut at ``timeout`` by SIGKILL (§3.2)."""
 
-    deactivating: FloatArray
-    app_exit: FloatArray
-    deprovisioning: FloatArray
+    def __init__(self, spec: ShutdownSpec, timeout: float, u: FloatArray) -> None:
+        self._spec = spec
+        self._timeout = timeout
+        self._u = u
+
+    @cached_property
+    def deactivating(self) -> FloatArray:
+        return quantile(self._spec.deactivating_seconds, self._u[:, 0])
+
+    @cached_property
+    def app_exit(self) -> FloatArray:
+        return np.minimum(self._timeout, quantile(self._spec.app_exit_seconds, self._u[:, 1]))
+
+    @cached_property
+    def deprovisioning(self) -> FloatArray:
+        return quantile(self._spec.deprovisioning_seconds, self._u[:, 2])
 
     def plan(self, i: int) -> ShutdownPlan:
         return ShutdownPlan(
@@ -106,31 +157,13 @@ def startup_arrays(
     """Start-up durations of ``len(u)`` tasks from their uniforms ``u`` (shape ``(n, 5)``: one
     per random step, applied by inverse CDF), see :class:`~fargasim.scenario.schema.StartupSpec`.
     """
-    app = (
-        spec.services[service].app_start_seconds
-        if service in spec.services
-        else spec.app_start_seconds
-    )
-    n = u.shape[0]
-    extract = image_mib / (spec.extract_mibps_per_vcpu * min(vcpu, spec.extract_max_vcpu))
-    return StartupArrays(
-        provisioning=quantile(spec.provisioning_seconds, u[:, 0]),
-        pending=quantile(spec.pending_seconds, u[:, 1]),
-        pull=quantile(spec.pull_overhead_seconds, u[:, 2]) + image_mib / spec.pull_bandwidth_mibps,
-        extract=np.full(n, extract),
-        container_start=quantile(spec.container_start_seconds, u[:, 3]),
-        app_start=quantile(app, u[:, 4]),
-    )
+    return StartupArrays(spec, service, image_mib, vcpu, u)
 
 
 def shutdown_arrays(spec: ShutdownSpec, timeout: float, u: FloatArray) -> ShutdownArrays:
     """Stop durations of ``len(u)`` tasks from their uniforms (shape ``(n, 3)``); the app's exit
     is cut at ``timeout`` by SIGKILL (§3.2)."""
-    return ShutdownArrays(
-        deactivating=quantile(spec.deactivating_seconds, u[:, 0]),
-        app_exit=np.minimum(timeout, quantile(spec.app_exit_seconds, u[:, 1])),
-        deprovisioning=quantile(spec.deprovisioning_seconds, u[:, 2]),
-    )
+    return ShutdownArrays(spec, timeout, u)
 
 
 def draw_startup(

@@ -238,21 +238,36 @@ def task_rows(draw: st.DrawFn, arm_spot: bool) -> Row:
     }
 
 
+pricing_specs = st.builds(
+    PricingSpec,
+    spot_price_multiplier=st.floats(min_value=0.01, max_value=1.0),
+    windows_minimum_seconds=st.sampled_from([300, 900, 0, 60]),
+    arm_spot_supported=st.booleans(),
+)
+
+
 @st.composite
 def scenarios(draw: st.DrawFn) -> tuple[PricingSpec, list[Row]]:
-    spec = PricingSpec(
-        spot_price_multiplier=draw(st.floats(min_value=0.01, max_value=1.0)),
-        windows_minimum_seconds=draw(st.sampled_from([300, 900, 0, 60])),
-        arm_spot_supported=draw(st.booleans()),
-    )
+    spec = draw(pricing_specs)
     rows = draw(st.lists(task_rows(spec.arm_spot_supported), min_size=1, max_size=25))
     return spec, rows
 
 
+@st.composite
+def one_class_scenarios(draw: st.DrawFn) -> tuple[PricingSpec, list[Row]]:
+    """Many tasks of one price class (kind, size and storage), as a batch is: the meter prices
+    them with the class's rates once."""
+    spec = draw(pricing_specs)
+    template = draw(task_rows(spec.arm_spot_supported))
+    times = draw(st.lists(task_rows(spec.arm_spot_supported), min_size=2, max_size=25))
+    return spec, [{**template, "start": t["start"], "stop": t["stop"]} for t in times]
+
+
 @settings(max_examples=150, deadline=None)
-@given(scenarios())
+@given(st.one_of(scenarios(), one_class_scenarios()))
 def test_charge_agrees_exactly_with_price(case: tuple[PricingSpec, list[Row]]) -> None:
-    """§1.1, §1.2, §1.4: charge() is price() applied to every row, bit for bit."""
+    """§1.1, §1.2, §1.4: charge() is price() applied to every row, bit for bit (rows of many
+    price classes, and many rows of one)."""
     spec, rows = case
     u = usage(rows)
     c = charge(u, TABLE, spec)

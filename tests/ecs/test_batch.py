@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from fargasim.engine import simulate
+from fargasim.scenario.schema import RunTaskEvent
 from fargasim.timeline import batch_calls
 from tests import builders as b
 
@@ -52,7 +53,16 @@ def started_messages(res: Any, group: str) -> list[tuple[float, str]]:
     [(1, [1]), (10, [10]), (11, [10, 1]), (25, [10, 10, 5]), (40, [10, 10, 10, 10])],
 )
 def test_a_submission_is_calls_of_at_most_ten(count: int, calls: list[int]) -> None:
-    assert batch_calls(count) == calls
+    made: list[int] = []
+
+    def request(n: int) -> RunTaskEvent:
+        made.append(n)
+        return RunTaskEvent(taskDefinition="job", count=n)
+
+    sequence = batch_calls(count, request)
+    assert [r.count for r in sequence] == calls
+    assert len(sequence) == len(calls)
+    assert made == sorted(set(calls), reverse=True)  # one request per call size
 
 
 def test_25_tasks_at_60_are_three_calls_of_10_10_and_5() -> None:
