@@ -116,3 +116,17 @@ def test_benchmark_scenarios_load() -> None:
     args = run.parse(["B1", "B5", "--runs", "2", "--max-tasks", "1000", "--no-append"])
     assert args.suites == ["B1", "B3"]
     assert (args.runs, args.max_tasks, args.no_append) == (2, 1000, True)
+
+
+def test_lifecycle_designs_make_the_same_calls_in_the_same_order() -> None:
+    """The three designs B2 compares do the same work: every task's state changes, in time
+    order, and nothing else (else their per-change costs would not compare)."""
+    from benchmarks import lifecycle_machinery as lm
+
+    gaps = lm.durations(3 * lm.BATCH + 7)
+    expected = lm.hook_order("process", gaps)
+    assert len(expected) == gaps.size
+    finish = {(i, k): gaps[i, : k + 1].sum() + i // lm.BATCH * 20.0 for i, k in expected}
+    assert [finish[c] for c in expected] == sorted(finish.values())
+    assert lm.hook_order("cohort", gaps) == expected
+    assert lm.hook_order("callbacks", gaps) == expected
