@@ -25,11 +25,11 @@ from fargasim.core.distributions import quantile
 from fargasim.ecs.bulk import BulkGate
 from fargasim.ecs.capacity import StrategyItem
 from fargasim.ecs.cohort import EXIT_CODE, Cohort, exit_times
+from fargasim.ecs.concurrency import peak_held
 from fargasim.ecs.deployment import Deployment
 from fargasim.ecs.events import EventLog
 from fargasim.ecs.faults import Faults, TaskOwner
 from fargasim.ecs.lifecycle import StopRequest, Task, TaskState, run_task
-from fargasim.ecs.limits import peak_held
 from fargasim.ecs.load_balancing import Attachment, ServiceTargets
 from fargasim.ecs.placement import Subnet, SubnetPool
 from fargasim.ecs.platform import FargatePlatform

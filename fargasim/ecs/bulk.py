@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fargasim.ecs.cohort import Cohort
-from fargasim.ecs.limits import peak_held
+from fargasim.ecs.concurrency import peak_held
 from fargasim.ecs.platform import FargatePlatform
 from fargasim.ecs.standalone import TASKS_PER_CALL, RunTaskApi
 from fargasim.scenario.schema import (

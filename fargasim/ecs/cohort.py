@@ -49,11 +49,15 @@ def exit_times(
     end: float,
 ) -> ExitTimes:
     """The state-change times (see the module docstring); NaN for those at or after ``end``."""
-    pending = created + startup.provisioning
-    pull = pending + startup.pending
-    running = pull + (startup.pull + startup.extract + startup.container_start)
+    # (In place where a sum needs no temporary: a + b is b + a, to the bit.)
+    pull = created + startup.provisioning  # PENDING …
+    pull += startup.pending  # … then ACTIVATING
+    running = startup.pull + startup.extract
+    running += startup.container_start
+    running += pull
     stopping = running + run
-    executed = stopping + np.maximum(0.0, shutdown.deactivating)
+    executed = np.maximum(0.0, shutdown.deactivating)
+    executed += stopping
     stopped = executed + shutdown.deprovisioning
 
     everything_happened = not stopped.size or bool(stopped.max() < end)  # the latest change

@@ -47,9 +47,6 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Final, Literal
 
-import numpy as np
-import numpy.typing as npt
-
 from fargasim.ecs.token_bucket import BucketState, TokenBucket
 
 Provider = Literal["FARGATE", "FARGATE_SPOT"]
@@ -146,25 +143,6 @@ class SlidingWindowLimit:
             if freed >= excess:
                 return t + self.window
         raise AssertionError("unreachable: the window holds at least `excess` events")
-
-
-def peak_held(starts: npt.ArrayLike, stops: npt.ArrayLike, units: npt.ArrayLike) -> int:
-    """The most held at once by tasks that each hold ``units`` from ``starts`` until ``stops``
-    (NaN: never released). Releases come before launches at the same instant, as a task STOPPED
-    frees its vCPU and IP before the next launch is checked (§5.2, §5.4)."""
-    start = np.asarray(starts, dtype=np.float64)
-    if start.size == 0:
-        return 0
-    stop = np.asarray(stops, dtype=np.float64)
-    unit = np.broadcast_to(np.asarray(units, dtype=np.int64), start.shape)
-    if (unit == unit[0]).all():  # one size: count from the sorted launches and stops
-        ordered = start if bool(np.all(start[1:] >= start[:-1])) else np.sort(start)
-        released = np.searchsorted(np.sort(stop), ordered, side="right")  # NaN sorts last
-        return int((np.arange(1, ordered.size + 1) - released).max()) * int(unit[0])
-    times = np.concatenate((start, np.where(np.isnan(stop), np.inf, stop)))
-    deltas = np.concatenate((unit, -unit))
-    order = np.lexsort((deltas, times))
-    return int(np.cumsum(deltas[order]).max())
 
 
 class VcpuQuota:

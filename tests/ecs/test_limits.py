@@ -23,7 +23,6 @@ from fargasim.ecs.limits import (
     Provider,
     SlidingWindowLimit,
     VcpuQuota,
-    peak_held,
 )
 from fargasim.ecs.token_bucket import TokenBucket
 
@@ -346,15 +345,3 @@ def test_run_task_call_rate() -> None:
         assert limits.take_run_task_call(0.0)
     assert not limits.take_run_task_call(0.0)
     assert limits.run_task_call_ready_at(0.0) == pytest.approx(0.05)
-
-
-# -- peak_held (issue #6: a bulk-path kernel) ------------------------------------------------
-
-
-def test_peak_held_counts_releases_before_launches() -> None:
-    """Three tasks: [0, 10), [10, 20) and [5, never): at 10 one stops as one starts, so at most
-    2 are held; with 2, 1 and 4 units the peak is 2 + 4 = 6 on [5, 10)."""
-    starts, stops = [0.0, 10.0, 5.0], [10.0, 20.0, float("nan")]
-    assert peak_held(starts, stops, 1) == 2
-    assert peak_held(starts, stops, [2, 1, 4]) == 6
-    assert peak_held([], [], 1) == 0
