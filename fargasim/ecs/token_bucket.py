@@ -85,6 +85,8 @@ class TokenBucket:
 
     def _ready_time(self, n: float) -> float:
         """When ``n`` more tokens are there (``-inf``: always were; ``inf``: never will be)."""
+        if n > self.capacity:  # more than a full bucket (the closed form holds for n ≤ C)
+            return math.inf
         if self.rate == 0:
             return -math.inf if self._taken + n <= self.capacity else math.inf
         return self._mark + (self._taken + n - self.capacity) / self.rate

@@ -164,3 +164,17 @@ def test_closed_form_is_a_refilled_running_count(
     for later in (0.5, 5.0, 500.0):
         refilled = min(float(capacity), tokens + later * rate)
         assert bucket.available(t + later) == pytest.approx(refilled, abs=1e-6)
+
+
+def test_never_more_than_a_full_bucket() -> None:
+    """A bucket of 2 (§5.1's burst, made small): a fresh one grants at most 2 of 8 tokens, and
+    a take of 3 fails even though it has never been used; after 2 are taken at t = 0, one
+    token is back at 1/rate = 10 s."""
+    bucket = TokenBucket(2, 0.1)
+    assert bucket.whole_tokens(0.0, 8) == 2
+    assert not bucket.take(0.0, 3)
+    assert bucket.take(0.0, 2)
+    assert bucket.whole_tokens(0.0, 8) == 0
+    assert bucket.whole_tokens(9.9, 8) == 0
+    assert bucket.whole_tokens(10.0, 8) == 1
+    assert bucket.whole_tokens(1000.0, 8) == 2
