@@ -285,11 +285,13 @@ class Model:
 
     # -- control plane wiring (the task hooks of :func:`~fargasim.ecs.lifecycle.run_task`) ---
 
-    def _launch(self, scheduler: TaskOwner, task: Task) -> None:
+    def _launch(self, scheduler: TaskOwner, task: Task) -> float:
+        """Start ``task``'s process (its plans drawn by its launch ordinal); returns the uniform
+        of its run time (RunTask's tasks use it)."""
         taskdef = self.task_definition(task.task_definition)
         task.image = taskdef.containerDefinitions[0].image
         task.ordinal = self._next_ordinals(task.service, 1)
-        startup, shutdown = self.draws.plans(
+        startup, shutdown, u_run = self.draws.plans(
             task.service,
             image_size_mib(self.scenario, taskdef),
             cpu_units_to_vcpu(task.cpu_units),
@@ -301,6 +303,7 @@ class Model:
             self.state[task.service].starting += 1
         task.process = self.ctx.process(run_task(self.ctx, task, startup, shutdown, self))
         self.faults.launched(scheduler, task)
+        return u_run
 
     def launch_bulk(self, index: int, calls: Calls, task_definition: str, entry: BatchSpec) -> bool:
         """Launch the calls of one batch submission in bulk, as arrays (:mod:`fargasim.ecs.

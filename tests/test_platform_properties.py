@@ -96,15 +96,16 @@ class CheckedModel(Model):
         super().observe(task, previous)
         self.check()
 
-    def _launch(self, scheduler: TaskOwner, task: Task) -> None:
+    def _launch(self, scheduler: TaskOwner, task: Task) -> float:
         now, az = self.ctx.now, task.availability_zone
         for start, end, zone in self.outages:
             assert not (start <= now < end and zone == az), ("impaired AZ", task)
         if task.capacity_provider == "FARGATE_SPOT":
             for start, end, zone in self.no_spot:
                 assert not (start <= now < end and zone in (None, az)), ("no Spot", task)
-        super()._launch(scheduler, task)
+        u_run = super()._launch(scheduler, task)
         self.check()
+        return u_run
 
     def check(self) -> None:
         self.checks += 1

@@ -209,10 +209,12 @@ def cumulative_cost(usage: Usage, charges: Charges, times: npt.ArrayLike) -> Flo
     if not rows.any():
         return np.zeros(t.shape)
 
-    s = np.asarray(usage.start, dtype=np.float64)[rows]
-    e = np.asarray(usage.stop, dtype=np.float64)[rows]
-    secs = billed[rows].astype(np.float64)
-    cost = total[rows]
+    s = np.asarray(usage.start, dtype=np.float64)
+    e = np.asarray(usage.stop, dtype=np.float64)
+    if not rows.all():  # (a batch is billed in full: no copies)
+        s, e, billed, total = s[rows], e[rows], billed[rows], total[rows]
+    secs = billed.astype(np.float64)
+    cost = total
     rate = cost / secs
     accrue_until = np.minimum(e, s + secs)
     top_up = np.maximum(cost - rate * (accrue_until - s), 0.0)

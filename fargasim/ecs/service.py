@@ -67,7 +67,7 @@ from fargasim.ecs.rollout import (
 from fargasim.ecs.throttle import ServiceThrottle
 from fargasim.scenario.schema import DeploymentConfiguration, UpdateServiceEvent
 
-Launcher = Callable[["ServiceScheduler", Task], None]
+Launcher = Callable[["ServiceScheduler", Task], object]  # (returns what a service ignores)
 TaskSize = Callable[[str], tuple[int, int]]
 """CPU units and memory MiB of a task definition (``family:revision``)."""
 

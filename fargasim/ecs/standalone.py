@@ -54,7 +54,6 @@ from fargasim.ecs.lifecycle import StopCode, StopMode, Task, TaskState, lose, re
 from fargasim.ecs.limits import VCPU_QUOTA_REASON, AccountLimits, Provider
 from fargasim.ecs.placement import Subnet, zones_of
 from fargasim.ecs.platform import FargatePlatform
-from fargasim.ecs.startup import RUN_SLOT, lifecycle_stream
 from fargasim.ecs.token_bucket import BucketState, TokenBucket, serve_calls
 from fargasim.scenario.schema import Distribution, RunTaskEvent
 
@@ -64,7 +63,8 @@ EXIT_REASON = "Essential container in task exited"
 RATE_REASON = "Rate exceeded."
 
 FloatArray = npt.NDArray[np.float64]
-Launcher = Callable[["RunTaskApi", Task], None]
+Launcher = Callable[["RunTaskApi", Task], float]
+"""Starts a task's process; returns the uniform of its run time (its keyed lifecycle row)."""
 TaskSize = Callable[[str], tuple[int, int]]
 
 
@@ -161,7 +161,7 @@ class RunTaskApi:
         self.tasks: list[Task] = []
         self.launched = 0  # tasks started by every call so far (per task and in bulk)
         self.groups: dict[str, GroupStats] = {}
-        self._run_seconds: dict[str, Distribution] = {}  # task id → its call's run time
+        self._run_seconds: dict[str, float] = {}  # task id → its run time (drawn at launch)
         self._queue: deque[_Call] = deque()
         self._busy = False
         self.free_at = 0.0  # when the calls already made have all been served
@@ -248,10 +248,11 @@ class RunTaskApi:
             )
             self.launched += 1
             self.tasks.append(task)
-            self._run_seconds[task.task_id] = call.run_seconds
             stats.tasks_launched += 1
             started.append(task.task_id)
-            self._launch(self, task)
+            u_run = self._launch(self, task)
+            assert isinstance(u_run, float), "the launcher returns the run time's uniform"
+            self._run_seconds[task.task_id] = float(quantile(call.run_seconds, u_run))
         for provider, n in taken.items():
             limits.bucket(provider).take(now, n)
         if started and call.announce:
@@ -374,9 +375,8 @@ class RunTaskApi:
 
     def run_time(self, task: Task) -> float:
         """The task's run time: its own draw from its call's distribution (keyed by the task's
-        place in its group, so the same in bulk)."""
-        u = lifecycle_stream(self.ctx, task.service).row(task.ordinal)[RUN_SLOT]
-        return float(quantile(self._run_seconds.pop(task.task_id), u))
+        place in its group, so the same in bulk), made when it was launched."""
+        return self._run_seconds.pop(task.task_id)
 
     def running(self, task: Task) -> None:
         """The task is RUNNING: its essential container exits after its run time."""

@@ -192,7 +192,8 @@ class LifecycleDraws:
         self.startup = startup
         self.shutdown = shutdown
         self._blocks: dict[
-            tuple[str, float, float, float], tuple[int, StartupArrays, ShutdownArrays]
+            tuple[str, float, float, float],
+            tuple[int, StartupArrays, ShutdownArrays, FloatArray],
         ] = {}
 
     def arrays(
@@ -209,15 +210,13 @@ class LifecycleDraws:
 
     def plans(
         self, owner: str, image_mib: float, vcpu: float, timeout: float, ordinal: int
-    ) -> tuple[StartupPlan, ShutdownPlan]:
-        """The plans of ``owner``'s task number ``ordinal``."""
+    ) -> tuple[StartupPlan, ShutdownPlan, float]:
+        """The plans of ``owner``'s task number ``ordinal``, and the uniform of its run time."""
         key = (owner, image_mib, vcpu, timeout)
         block = ordinal // self.BLOCK
         cached = self._blocks.get(key)
         if cached is None or cached[0] != block:
-            startup, shutdown, _ = self.arrays(
-                owner, image_mib, vcpu, timeout, block * self.BLOCK, self.BLOCK
-            )
-            cached = self._blocks[key] = (block, startup, shutdown)
+            arrays = self.arrays(owner, image_mib, vcpu, timeout, block * self.BLOCK, self.BLOCK)
+            cached = self._blocks[key] = (block, *arrays)
         i = ordinal - block * self.BLOCK
-        return cached[1].plan(i), cached[2].plan(i)
+        return cached[1].plan(i), cached[2].plan(i), float(cached[3][i])
