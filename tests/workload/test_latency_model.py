@@ -423,3 +423,17 @@ def test_limited_draws_keep_drop_counts_whole_and_consistent() -> None:
     assert few.dropped_queue_full.sum() / n == pytest.approx(
         every.dropped_queue_full.sum() / n, abs=0.01
     )
+
+
+@pytest.mark.parametrize("servers", [65, 500, 5000])
+def test_erlang_b_for_many_servers_is_the_recursion(servers: int) -> None:
+    """Above 64 servers (join-the-shortest-queue pools) Erlang B is a Poisson ratio, not the
+    recursion B_j = a·B_{j−1}/(j + a·B_{j−1}); the two agree from no load to 1000× overload
+    (where the Poisson cdf underflows and the series takes over)."""
+    a = servers * np.concatenate([np.linspace(0.0, 0.999, 200), [1.0, 1.01, 1.5, 3.0, 1e3]])
+    want = np.ones_like(a)
+    for j in range(1, servers + 1):
+        want = a * want / (j + a * want)
+    np.testing.assert_allclose(erlang_b(servers, a), want, rtol=1e-9, atol=1e-300)
+    half = servers / 2
+    assert float(erlang_b(servers, np.float64(half))) == erlang_b(servers, np.array([half]))[0]
