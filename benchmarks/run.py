@@ -7,6 +7,7 @@ B0m  the vectorized meter vs a ``fargasim.price`` loop            ``b0_basics.py
 B1   bulk batch lifecycle + billing, 10^3..10^6 tasks, vs a per-task SimPy baseline
                                                                   ``b1_bulk.py``, ``baseline_simpy.py``
 B2   a week of a web service swinging 500..5,000 tasks: wall, peak RSS   ``b2_week.py``
+     and what SimPy costs per task state change                   ``lifecycle_machinery.py``
 B3   the request model, vectorized vs exact engine (was B5)       ``b3_requests.py``
 B4   peak RSS per task and per simulated hour                     ``b4_memory.py``
 
