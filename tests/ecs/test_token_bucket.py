@@ -178,3 +178,17 @@ def test_never_more_than_a_full_bucket() -> None:
     assert bucket.whole_tokens(9.9, 8) == 0
     assert bucket.whole_tokens(10.0, 8) == 1
     assert bucket.whole_tokens(1000.0, 8) == 2
+
+
+def test_unsettled_fixed_point_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the fixed point has not settled within its rounds, the calls are served one at a
+    time, with the same result (here: one round, which cannot settle a throttled batch)."""
+    import fargasim.ecs.token_bucket as tb
+
+    monkeypatch.setattr(tb, "_MAX_ROUNDS", 1)
+    one, two = _twins([(20, 20), (100, 20)], [(0, 0), (0, 0)])
+    sequence = np.zeros(30, dtype=np.intp)
+    assert tb._serve_arrays(one[0], [((one[1], 10.0),)], sequence, 0.0) is None
+    fast = serve_calls(one[0], [((one[1], 10.0),)], sequence, 0.0)
+    assert fast.tolist() == _one_at_a_time(two[0], [((two[1], 10.0),)] * 30, 0.0)
+    assert [b.state for b in one] == [b.state for b in two]
