@@ -772,20 +772,17 @@ class LatencyModel:
         return rho, used
 
     def _tabled(self, rho: FloatArray, tasks: FloatArray) -> FloatArray:
-        """:func:`gi_load` for loads below the top of :data:`_GRID_RHO`, interpolated in tables on
-        :data:`_GRID_U`: for join the shortest queue one per whole task count (as
-        :func:`jsq_index` rounds it); otherwise linearly in ``1/n`` between the task counts of
+        """:func:`gi_load` for loads below the top of :data:`_GRID_RHO`: for join the shortest
+        queue computed at the window's loads (its index moves too much between task counts to
+        interpolate, and a table per whole count, 4,097 loads, cost 4 ms: a service swinging
+        over thousands of counts spent most of its time building them); otherwise interpolated
+        in tables on :data:`_GRID_U`, linearly in ``1/n`` between the task counts of
         :data:`_TASK_NODES` — exact for whole counts up to 32, and beyond them the arrival scv
         ``1/n`` moves by less than 0.008 between nodes — so that the fractional task counts of a
         long run with thousands of tasks build a few dozen tables, not one per count."""
-        u = -np.log1p(-rho)
         if self.jsq:
-            out = np.empty_like(rho)
-            count = np.rint(tasks)
-            for n in np.unique(count):
-                sel = count == n
-                out[sel] = np.interp(u[sel], _GRID_U, _load_table(self._corrections, float(n)))
-            return out
+            return gi_load(self._corrections, rho, np.rint(tasks))
+        u = -np.log1p(-rho)
         if (tasks == tasks[0]).all():
             return self._steady_tabled(u, float(tasks[0]))
         out = np.zeros_like(rho)
