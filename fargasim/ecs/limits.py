@@ -47,7 +47,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from fargasim.ecs.token_bucket import BucketState, TokenBucket
+from fargasim.ecs.token_bucket import BucketState, TokenBucket, check_time
 
 Provider = Literal["FARGATE", "FARGATE_SPOT"]
 LaunchBlockKind = Literal["vcpuQuota", "launchRate", "serviceLaunchRate", "tasksPerService"]
@@ -73,11 +73,6 @@ ESTABLISHED_ACCOUNT_VCPU: Final = 4000.0
 NEW_ACCOUNT_VCPU: Final = 6.0
 
 
-def _check_time(last: float | None, now: float) -> None:
-    if last is not None and now < last:
-        raise ValueError(f"time went backwards: {now} < {last}")
-
-
 class SlidingWindowLimit:
     """At most ``limit`` events in any half-open window ``[t, t + window)`` (§5.1: 500 task
     launches per service per 60 s).
@@ -98,7 +93,7 @@ class SlidingWindowLimit:
         self._last: float | None = None
 
     def _expire(self, now: float) -> None:
-        _check_time(self._last, now)
+        check_time(self._last, now)
         self._last = now
         # ``t + window <= now`` (not ``t <= now - window``) so that ``ready_at`` (``t + window``)
         # is exactly the time the event expires, whatever the rounding.

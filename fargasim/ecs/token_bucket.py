@@ -51,7 +51,8 @@ class BucketState(NamedTuple):
     last: float | None
 
 
-def _check_time(last: float | None, now: float) -> None:
+def check_time(last: float | None, now: float) -> None:
+    """Refuse a look at ``now`` before the ``last`` one (limits are only asked forward)."""
     if last is not None and now < last:
         raise ValueError(f"time went backwards: {now} < {last}")
 
@@ -80,7 +81,7 @@ class TokenBucket:
         self._mark, self._taken, self._last = value
 
     def _look(self, now: float) -> None:
-        _check_time(self._last, now)
+        check_time(self._last, now)
         self._last = now
 
     def _ready_time(self, n: float) -> float:
