@@ -140,31 +140,21 @@ def charge(
 
     safe_duration = np.where(billed_rows, duration, 0.0)
     billed = np.where(billed_rows, billed_seconds(safe_duration, minimum_lut[kind]), 0)
-    if n and all(bool((column == column[0]).all()) for column in (kind, cpu, memory, storage)):
-        # One price class (a batch of one task definition): its rates once, broadcast over
-        # the billed seconds (the same products, in the same order: the same bits).
-        only = int(kind[0])
-        vcpu_usd, memory_usd, storage_usd, os_usd, total = amounts(
-            cpu[:1],
-            memory[:1],
-            storage[:1],
-            billed,
-            vcpu_lut[only],
-            gb_lut[only],
-            storage_lut[only],
-            os_lut[only],
-        )
-    else:
-        vcpu_usd, memory_usd, storage_usd, os_usd, total = amounts(
-            cpu,
-            memory,
-            storage,
-            billed,
-            vcpu_lut[kind],
-            gb_lut[kind],
-            storage_lut[kind],
-            os_lut[kind],
-        )
+    # One price class (a batch of one task definition): its rates once, broadcast over the
+    # billed seconds (the same products, in the same order: the same bits).
+    one_class = n > 0 and all(bool((c == c[0]).all()) for c in (kind, cpu, memory, storage))
+    rows = slice(0, 1) if one_class else slice(None)
+    rates = int(kind[0]) if one_class else kind
+    vcpu_usd, memory_usd, storage_usd, os_usd, total = amounts(
+        cpu[rows],
+        memory[rows],
+        storage[rows],
+        billed,
+        vcpu_lut[rates],
+        gb_lut[rates],
+        storage_lut[rates],
+        os_lut[rates],
+    )
     return Charges(
         billed_seconds=billed,
         vcpu_usd=vcpu_usd,
