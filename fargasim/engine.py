@@ -292,11 +292,7 @@ class Model:
         task.image = taskdef.containerDefinitions[0].image
         task.ordinal = self._next_ordinals(task.service, 1)
         startup, shutdown, u_run = self.draws.plans(
-            task.service,
-            image_size_mib(self.scenario, taskdef),
-            cpu_units_to_vcpu(task.cpu_units),
-            stop_timeout(taskdef),
-            task.ordinal,
+            task.service, *self._draw_shape(taskdef, task.cpu_units), task.ordinal
         )
         self.tasks.append(task)
         if task.service in self.state:
@@ -313,12 +309,9 @@ class Model:
             return False
         api = self.run_task_api
         plan = api.plan_bulk(calls, index, task_definition, entry.run_seconds)
-        taskdef = self.task_definition(task_definition)
         startup, shutdown, u_run = self.draws.arrays(
             plan.group,
-            image_size_mib(self.scenario, taskdef),
-            cpu_units_to_vcpu(plan.cpu_units),
-            stop_timeout(taskdef),
+            *self._draw_shape(self.task_definition(task_definition), plan.cpu_units),
             plan.first_ordinal,
             plan.count,
         )
@@ -337,6 +330,17 @@ class Model:
         assert first == plan.first_ordinal
         self.cohorts.append(cohort)
         return True
+
+    def _draw_shape(
+        self, taskdef: TaskDefinitionSpec, cpu_units: int
+    ) -> tuple[float, float, float]:
+        """What a task's lifecycle draws depend on besides its owner and ordinal: its images'
+        size, its vCPU and its stop timeout (:class:`~fargasim.ecs.startup.LifecycleDraws`)."""
+        return (
+            image_size_mib(self.scenario, taskdef),
+            cpu_units_to_vcpu(cpu_units),
+            stop_timeout(taskdef),
+        )
 
     def _next_ordinals(self, owner: str, count: int) -> int:
         """The first of ``count`` launch ordinals of ``owner`` (a service or a RunTask group):
