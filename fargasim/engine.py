@@ -531,10 +531,9 @@ def _task_records(model: Model) -> dict[str, np.ndarray]:
     """Every task of the run as columns: those run one at a time (:class:`Task` objects) and
     those launched in bulk (:class:`~fargasim.ecs.cohort.Cohort`), ordered by launch time
     (stable: launch order among equal times). Strings are object arrays (a cohort's repeated
-    values share one str), but those billing and the summary compare with a handful of values
-    (owner, capacity provider, architecture, OS family) are numpy str arrays, which compare ~3×
-    faster;
-    the task definition's billing attributes come along."""
+    values share one str), except those that billing and the summary compare with a handful
+    of values (owner, capacity provider, architecture, OS family): numpy str arrays, which
+    compare ~3× faster. The task definition's billing attributes come along."""
     tasks = model.tasks
 
     def billing(name: str) -> tuple[float, str, str]:
